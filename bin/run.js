@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Production entry point: runs the compiled commands in dist/ using the oclif manifest.
+// Only this file (through the top-level handler) decides the process exit code.
+import {run, flush} from '@oclif/core'
+import {handleTopLevelError} from '../dist/cli/top-level.js'
+
+try {
+  await run(process.argv.slice(2), import.meta.url)
+  await flush()
+} catch (error) {
+  await handleTopLevelError(error)
+}

@@ -1,0 +1,6 @@
+/** Flags shared by many commands, defined once. */
+import {Flags} from '@oclif/core'
+
+export function outputFlag(options: string[] = ['table', 'wide', 'json', 'yaml'], defaultValue = 'table') {
+  return Flags.string({char: 'o', summary: `Output format: ${options.join('|')}.`, options, default: defaultValue})
+}

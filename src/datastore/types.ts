@@ -1,0 +1,63 @@
+/**
+ * The one interface behind which every datastore lives (etcd v2, etcd v3, snapshot, kubernetes).
+ * Only src/datastore/ imports an etcd client.
+ */
+
+export type DatastoreKind = 'etcdv2' | 'etcdv3' | 'snapshot' | 'kubernetes'
+
+export interface Kv {
+  key: string
+  value: string
+  /** etcd v3 mod_revision or v2 modifiedIndex, as a decimal string; absent for snapshots. */
+  revision?: string
+}
+
+export interface ConfigTree {
+  /**
+   * Every key under /calico/v1/config/ and /calico/v1/host/<h>/config/ (only those),
+   * read in one round trip.
+   */
+  kvs: Kv[]
+  /** Value of /calico/v1/Ready, or null when the key is missing. */
+  ready: string | null
+  /** Store revision / etcd index at the time of the read, when the API gives one. */
+  revision?: string
+}
+
+export interface WriteOptions {
+  /** Compare-and-swap: only write when the key's current revision (v3 mod_revision, v2 modifiedIndex) is this. "0" = key must not exist. */
+  ifRevision?: string
+}
+
+export interface WriteResult {
+  key: string
+  previous: string | null
+  revision?: string
+}
+
+export interface Datastore {
+  readonly kind: DatastoreKind
+  /** Human-readable endpoints (URLs, or the snapshot path). */
+  readonly endpoints: readonly string[]
+  /** Read both config directories and the Ready flag in one round trip. */
+  readConfig(): Promise<ConfigTree>
+  /** Read one key (for show-before/after and conflicts). */
+  get(key: string): Promise<Kv | null>
+  put(key: string, value: string, options?: WriteOptions): Promise<WriteResult>
+  delete(key: string, options?: WriteOptions): Promise<WriteResult>
+  close(): Promise<void>
+}
+
+export interface DatastoreConnection {
+  type: 'etcdv2' | 'etcdv3' | 'kubernetes'
+  endpoints: string[]
+  caFile?: string
+  certFile?: string
+  keyFile?: string
+  /** Milliseconds for the whole operation (connect + read). */
+  timeoutMs: number
+}
+
+export const CONFIG_PREFIX = '/calico/v1/config/'
+export const HOST_PREFIX = '/calico/v1/host/'
+export const READY_KEY = '/calico/v1/Ready'
