@@ -1,0 +1,88 @@
+/**
+ * The snapshot driver: a JSON object mapping etcd keys to values, as written by
+ * `felixctl datastore export` (`{"/calico/v1/config/LogSeverityFile": "DEBUG", ...}`).
+ * Read-only: writes are refused.
+ */
+import {readFileSync} from 'node:fs'
+import {LocalIoError, UsageError, localIoErrorFrom} from '../errors.js'
+import {CONFIG_PREFIX, ConfigTree, Datastore, HOST_PREFIX, Kv, READY_KEY} from './types.js'
+
+export function isConfigKey(key: string): boolean {
+  if (key.startsWith(CONFIG_PREFIX)) return key.length > CONFIG_PREFIX.length && !key.slice(CONFIG_PREFIX.length).includes('/')
+  if (!key.startsWith(HOST_PREFIX)) return false
+  const parts = key.slice(HOST_PREFIX.length).split('/')
+  return parts.length === 3 && parts[1] === 'config' && parts[2] !== ''
+}
+
+/** Parse a snapshot document (pure). Throws LocalIoError naming the file on malformed input. */
+export function parseSnapshot(text: string, path: string): {kvs: Kv[]; ready: string | null} {
+  let doc: unknown
+  try {
+    doc = JSON.parse(text.replace(/^\uFEFF/, ''))
+  } catch (error) {
+    throw new LocalIoError(`cannot parse snapshot ${path}: ${(error as Error).message}`, {
+      path,
+      code: 'snapshot-malformed',
+      hint: 'a snapshot is a JSON object mapping etcd keys to string values, as `felixctl datastore export -o json` writes',
+    })
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new LocalIoError(`cannot parse snapshot ${path}: the top level is not a JSON object`, {
+      path,
+      code: 'snapshot-malformed',
+      hint: 'a snapshot is a JSON object mapping etcd keys to string values',
+    })
+  }
+  const kvs: Kv[] = []
+  let ready: string | null = null
+  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+    if (typeof value !== 'string') {
+      throw new LocalIoError(`cannot parse snapshot ${path}: the value of ${JSON.stringify(key)} is not a string`, {
+        path,
+        code: 'snapshot-malformed',
+        hint: 'etcd values are strings: quote numbers and booleans',
+      })
+    }
+    if (key === READY_KEY) ready = value
+    else if (isConfigKey(key)) kvs.push({key, value})
+  }
+  return {kvs, ready}
+}
+
+export class SnapshotDatastore implements Datastore {
+  readonly kind = 'snapshot' as const
+  readonly endpoints: readonly string[]
+  private tree?: ConfigTree
+
+  constructor(private readonly path: string) {
+    this.endpoints = [path]
+  }
+
+  async readConfig(): Promise<ConfigTree> {
+    if (!this.tree) {
+      let text: string
+      try {
+        text = readFileSync(this.path, 'utf8')
+      } catch (error) {
+        throw localIoErrorFrom(error, this.path, 'read')
+      }
+      this.tree = parseSnapshot(text, this.path)
+    }
+    return this.tree
+  }
+
+  async get(key: string): Promise<Kv | null> {
+    const tree = await this.readConfig()
+    return tree.kvs.find((kv) => kv.key === key) ?? null
+  }
+
+  async put(): Promise<never> {
+    throw new UsageError(`a snapshot (${this.path}) is read-only`, {hint: 'write to a live etcd with --etcd-endpoints, or edit the JSON file'})
+  }
+
+  async delete(): Promise<never> {
+    return this.put()
+  }
+
+  async close(): Promise<void> {}
+}
