@@ -1,0 +1,74 @@
+/** Flags shared by the `config` commands: where the four layers come from. */
+import {Flags} from '@oclif/core'
+import {UsageError} from '../errors.js'
+import type {ConfigContextOptions} from '../services/config-context.js'
+
+export const hostFlag = Flags.string({summary: 'Evaluate as if the kernel hostname were this (default: this machine\'s hostname).', helpValue: 'NODE'})
+export const felixVersionFlag = Flags.string({summary: 'Felix version whose rules apply.', default: '2.0.4', helpValue: '2.0.x', env: 'FELIXCTL_FELIX_VERSION'})
+
+export const localSourceFlags = {
+  'config-file': Flags.string({char: 'c', summary: 'Felix config file (default /etc/calico/felix.cfg; a missing default is no file, as in Felix).', helpValue: 'PATH', env: 'FELIXCTL_CONFIG_FILE'}),
+  'env-file': Flags.string({summary: 'Read the environment layer from a docker --env-file style file instead of felixctl\'s own environment.', helpValue: 'PATH', exclusive: ['pid']}),
+  pid: Flags.integer({summary: 'Read the environment layer from /proc/PID/environ of a running Felix.', helpValue: 'PID', min: 1, exclusive: ['env-file']}),
+}
+
+export const datastoreFlags = {
+  snapshot: Flags.string({summary: 'Read the etcd layers from a JSON snapshot (as `felixctl datastore export` writes) instead of a live etcd.', helpValue: 'FILE', env: 'FELIXCTL_SNAPSHOT'}),
+  'datastore-type': Flags.string({summary: 'Override Felix\'s DatastoreType for reading.', options: ['etcdv2', 'etcdv3', 'kubernetes'], env: 'FELIXCTL_DATASTORE_TYPE'}),
+  'etcd-endpoints': Flags.string({summary: 'Override the etcd endpoints Felix would use (comma-separated URLs).', helpValue: 'URL[,URL]', env: 'FELIXCTL_ETCD_ENDPOINTS'}),
+  'etcd-ca-file': Flags.string({summary: 'CA certificate to verify etcd with.', helpValue: 'PATH', env: 'FELIXCTL_ETCD_CA_FILE'}),
+  'etcd-cert-file': Flags.string({summary: 'Client certificate for etcd.', helpValue: 'PATH', env: 'FELIXCTL_ETCD_CERT_FILE'}),
+  'etcd-key-file': Flags.string({summary: 'Client key for etcd.', helpValue: 'PATH', env: 'FELIXCTL_ETCD_KEY_FILE'}),
+  'etcd-timeout': Flags.string({summary: 'Time limit for the whole etcd operation, e.g. 5s, 1500ms.', default: '5s', helpValue: 'DURATION', env: 'FELIXCTL_ETCD_TIMEOUT'}),
+  'allow-partial': Flags.boolean({summary: 'When etcd cannot be reached, still show the env and file layers (marked partial).'}),
+}
+
+/** Parse 5s / 1500ms / 2m / a bare number of seconds. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())
+  if (!m) return null
+  const n = Number(m[1])
+  const unit = m[2] ?? 's'
+  return Math.round(unit === 'ms' ? n : unit === 'm' ? n * 60000 : n * 1000)
+}
+
+export interface ParsedConfigFlags {
+  host?: string
+  'felix-version'?: string
+  'config-file'?: string
+  'env-file'?: string
+  pid?: number
+  snapshot?: string
+  'datastore-type'?: string
+  'etcd-endpoints'?: string
+  'etcd-ca-file'?: string
+  'etcd-cert-file'?: string
+  'etcd-key-file'?: string
+  'etcd-timeout'?: string
+  'allow-partial'?: boolean
+}
+
+/** Flags -> the plain options object the config services take. */
+export function configContextOptions(flags: ParsedConfigFlags): ConfigContextOptions {
+  let timeoutMs: number | undefined
+  if (flags['etcd-timeout'] !== undefined) {
+    const t = parseDuration(flags['etcd-timeout'])
+    if (t === null || t <= 0) throw new UsageError(`--etcd-timeout ${JSON.stringify(flags['etcd-timeout'])} is not a duration`, {hint: 'write it as 5s, 1500ms or 1m'})
+    timeoutMs = t
+  }
+  return {
+    host: flags.host,
+    felixVersion: flags['felix-version'],
+    configFile: flags['config-file'],
+    envFile: flags['env-file'],
+    pid: flags.pid,
+    snapshot: flags.snapshot,
+    datastoreType: flags['datastore-type'] as 'etcdv2' | 'etcdv3' | 'kubernetes' | undefined,
+    etcdEndpoints: flags['etcd-endpoints']?.split(',').map((s) => s.trim()).filter(Boolean),
+    etcdCaFile: flags['etcd-ca-file'],
+    etcdCertFile: flags['etcd-cert-file'],
+    etcdKeyFile: flags['etcd-key-file'],
+    timeoutMs,
+    allowPartial: flags['allow-partial'],
+  }
+}

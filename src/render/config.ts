@@ -1,0 +1,166 @@
+/** Renderers for `config get | list | explain`: pure (result, format) -> string. */
+import {Origin} from '../layers/types.js'
+import {TypedValue} from '../params/types.js'
+import {Diagnostic, Fatal, ParamResolution, Resolution} from '../resolve/types.js'
+import {ConfigExplainResult, ConfigGetResult, ConfigListResult} from '../services/config-query.js'
+import {Painter, painter, renderKeyValues, renderTable, toJson, toYaml} from './format.js'
+
+export function formatValue(v: TypedValue): string {
+  if (v === null) return '<nil>'
+  if (Array.isArray(v)) return v.length ? v.join(',') : '[]'
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return 'NaN'
+    if (v === Infinity) return '+Inf'
+    if (v === -Infinity) return '-Inf'
+  }
+  if (v === '') return '""'
+  return String(v)
+}
+
+export function formatOrigin(o: Origin): string {
+  switch (o.type) {
+    case 'env':
+      return o.path ? `${o.name} (${o.path}${o.line ? ':' + o.line : ''})` : `env ${o.name}`
+    case 'file':
+      return `${o.path}:${o.line}${o.section ? ` [${o.section}]` : ''}`
+    case 'etcd':
+      return o.key ?? 'etcd'
+    default:
+      return 'default'
+  }
+}
+
+export function formatFatal(f: Fatal): string {
+  const where = [f.param, f.layer].filter(Boolean).join(', ')
+  return `Felix would not start (stage ${f.stage}${where ? `; ${where}` : ''}): ${f.message}`
+}
+
+function statusPaint(status: string, p: Painter): string {
+  if (status === 'effective') return p.green(status)
+  if (status === 'fatal') return p.red(status)
+  if (status === 'invalid-default' || status === 'ignored') return p.yellow(status)
+  return p.dim(status)
+}
+
+function paramJson(p: ParamResolution) {
+  return {name: p.name, value: p.value, raw: p.raw, source: p.source, origin: p.origin, ambiguous: p.ambiguous, layers: p.layers}
+}
+
+function diagnosticJson(d: Diagnostic) {
+  return {severity: d.severity, code: d.code, param: d.param, layer: d.layer, origin: d.origin, message: d.message, hint: d.hint}
+}
+
+export function resolutionJson(r: Resolution, extra: Record<string, unknown> = {}) {
+  return {
+    felixVersion: r.felixVersion,
+    host: r.host,
+    datastore: r.datastore,
+    fatal: r.fatal,
+    params: r.params.map(paramJson),
+    unknown: r.unknown,
+    diagnostics: r.diagnostics.map(diagnosticJson),
+    ...extra,
+  }
+}
+
+function readFromJson(res: {datastoreRead: ConfigGetResult['datastoreRead']}) {
+  const d = res.datastoreRead
+  return {kind: d.kind, endpoints: d.endpoints, ready: d.ready, partial: Boolean(d.unavailable)}
+}
+
+export async function renderConfigGet(res: ConfigGetResult, format: string, colour = false): Promise<string> {
+  if (format === 'json' || format === 'yaml') {
+    const doc = {...paramJson(res.param), fatal: res.fatal}
+    return format === 'json' ? toJson(doc) : toYaml(doc)
+  }
+  const p = painter(colour)
+  const prm = res.param
+  const pairs: [string, string][] = [
+    ['Name', prm.name],
+    ['Value', formatValue(prm.value)],
+    ['Source', prm.source + (prm.ambiguous ? ' (ambiguous: Go map order decides)' : '')],
+    ['Origin', formatOrigin(prm.origin)],
+  ]
+  if (format === 'wide') pairs.push(['Raw', JSON.stringify(prm.raw)], ['Host', res.host])
+  let out = renderKeyValues(pairs, p)
+  if (prm.layers.length) {
+    out += '\n'
+    const head = format === 'wide' ? ['LAYER', 'KEY', 'RAW', 'STATUS', 'ORIGIN', 'NOTE'] : ['LAYER', 'RAW', 'STATUS', 'NOTE']
+    out += renderTable({
+      head,
+      paint: p,
+      rows: prm.layers.map((l) =>
+        format === 'wide'
+          ? [l.layer, l.key, JSON.stringify(l.raw), statusPaint(l.status, p), formatOrigin(l.origin), l.message ?? '']
+          : [l.layer, JSON.stringify(l.raw), statusPaint(l.status, p), l.message ?? ''],
+      ),
+    })
+  }
+  if (res.fatal) out += '\n' + p.red(formatFatal(res.fatal)) + '\n'
+  return out
+}
+
+export async function renderConfigList(res: ConfigListResult, format: string, colour = false): Promise<string> {
+  const r = res.resolution
+  const params = res.changedOnly ? r.params.filter((x) => x.source !== 'default') : r.params
+  if (format === 'json' || format === 'yaml') {
+    const doc = {...resolutionJson({...r, params}), readFrom: readFromJson(res)}
+    return format === 'json' ? toJson(doc) : toYaml(doc)
+  }
+  const p = painter(colour)
+  const wide = format === 'wide'
+  let out = renderTable({
+    head: wide ? ['NAME', 'VALUE', 'RAW', 'SOURCE', 'ORIGIN', 'OTHER LAYERS'] : ['NAME', 'VALUE', 'SOURCE', 'ORIGIN'],
+    paint: p,
+    rows: params.map((x) => {
+      const src = x.source === 'default' ? p.dim(x.source) : x.source + (x.ambiguous ? '?' : '')
+      const others = x.layers.filter((l) => l.status !== 'effective' && l.status !== 'invalid-default').map((l) => `${l.layer}:${l.status}`)
+      return wide
+        ? [x.name, formatValue(x.value), JSON.stringify(x.raw), src, formatOrigin(x.origin), others.join(' ')]
+        : [x.name, formatValue(x.value), src, formatOrigin(x.origin)]
+    }),
+  })
+  if (r.unknown.length) {
+    out += '\nUnknown keys (Felix ignores them):\n'
+    out += renderTable({head: ['KEY', 'RAW', 'SOURCE', 'ORIGIN'], paint: p, rows: r.unknown.map((u) => [u.name, JSON.stringify(u.raw), u.source, formatOrigin(u.origin)])})
+  }
+  out += `\nFelixHostname (per-host keys): ${r.host}   datastore: ${r.datastore.type} ${r.datastore.endpoints.join(',')}\n`
+  if (r.fatal) out += p.red(formatFatal(r.fatal)) + '\n'
+  return out
+}
+
+/** Diagnostics for stderr in table/wide mode (JSON carries them in the document). */
+export function renderDiagnostics(diags: readonly Diagnostic[], colour = false): string {
+  const p = painter(colour)
+  return diags
+    .map((d) => {
+      const sev = d.severity === 'error' ? p.red(d.severity) : d.severity === 'warning' ? p.yellow(d.severity) : d.severity
+      return `${sev}: ${d.message}${d.hint ? `\n  hint: ${d.hint}` : ''}`
+    })
+    .join('\n')
+}
+
+export async function renderConfigExplain(res: ConfigExplainResult, format: string, colour = false): Promise<string> {
+  if (format === 'json') return toJson(res)
+  if (format === 'yaml') return toYaml(res)
+  const p = painter(colour)
+  const pairs: [string, string][] = [
+    ['Name', res.name],
+    ['Felix', res.felixVersion + (res.since ? ` (since ${res.since})` : '')],
+    ['Kind', res.kind],
+    ['Accepts', res.accepts],
+    ['Default', (res.default === '' ? '(none)' : res.default) + (res.defaultNote ? ` — ${res.defaultNote}` : '')],
+    ['Env var', `${res.envVar} (any case; lower-cased by Felix)`],
+    ['File key', `${res.fileKey} in ${'felix.cfg'} (any section; spell it exactly so)`],
+    ['Global key', res.etcdKeys.global ?? 'none: local-only, not read from etcd'],
+    ['Host key', res.etcdKeys.host ?? 'none: local-only, not read from etcd'],
+  ]
+  let out = `${p.bold(res.name)}: ${res.doc}\n\n` + renderKeyValues(pairs, p)
+  out += '\nFlags:\n' + res.flagWords.map((w) => `  - ${w}`).join('\n') + '\n'
+  if (res.seedPage.says || res.seedPage.wrong) {
+    out += '\nThe Calico 2.0 "Configuring Calico" page:\n'
+    if (res.seedPage.says) out += `  says: ${res.seedPage.says}\n`
+    if (res.seedPage.wrong) out += `  ${p.yellow('but')}: ${res.seedPage.wrong}\n`
+  }
+  return out
+}

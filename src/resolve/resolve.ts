@@ -1,0 +1,392 @@
+/**
+ * The resolver: one pure function reproducing Felix 2.0.4's configuration merge
+ * (felix-2.0-config.md §4 and §5), quirks included. Raw entries and the registry in;
+ * effective values, sources, origins, shadowed values, diagnostics and the fatal error out.
+ *
+ * It simulates Felix's own loop (config.resolve in config_params.go) pass by pass rather
+ * than computing precedence abstractly, because the quirks (§4.5 parse-before-precedence,
+ * the spelling-keyed precedence lookup) fall out of the loop and nowhere else.
+ * Go iterates maps in random order; we iterate each layer in sorted key order and report
+ * `ambiguous` wherever that order could change the answer.
+ */
+import {Kv} from '../datastore/types.js'
+import {globalEntries, hostEntries} from '../layers/etcd.js'
+import {LayerDiagnostic, LayerName, Origin, RawEntry} from '../layers/types.js'
+import {parseKind, zeroValue} from '../params/kinds.js'
+import {defaultValue} from '../params/index.js'
+import {FileProbe, ParamDef, Registry, TypedValue} from '../params/types.js'
+import {didYouMean} from '../lib/did-you-mean.js'
+import {goQuote} from './go-quote.js'
+import {DatastoreSettings, Diagnostic, EntryStatus, Fatal, FatalStage, LayerStatus, ParamResolution, Resolution, UnknownEntry} from './types.js'
+
+export type FileLayerInput =
+  | {state: 'absent'; path?: string}
+  | {state: 'loaded'; path: string; entries: RawEntry[]; shadowed?: RawEntry[]; diagnostics?: LayerDiagnostic[]}
+  | {state: 'failed'; path: string; message: string; line: number}
+
+export type DatastoreLayerInput =
+  /** Felix would connect, but felixctl did not read it (for example --allow-partial after a failure). */
+  | {state: 'unavailable'; reason: string}
+  /** DatastoreType kubernetes: the two etcd layers do not exist. */
+  | {state: 'kubernetes'}
+  | {state: 'loaded'; kvs: readonly Kv[]}
+
+export interface ResolveInput {
+  registry: Registry
+  /** The kernel hostname Felix starts with (`--host`). */
+  kernelHostname: string
+  env: readonly RawEntry[]
+  file: FileLayerInput
+  datastore: DatastoreLayerInput
+  probe: FileProbe
+}
+
+/** Felix's Source enum: higher wins. */
+const RANK: Record<LayerName, number> = {global: 1, host: 2, file: 3, env: 4}
+const LAYER_WORDS: Record<LayerName, string> = {env: 'the environment', file: 'the config file', host: 'per-host etcd', global: 'global etcd'}
+
+type Outcome =
+  | {kind: 'unknown'}
+  | {kind: 'local-ignored'}
+  | {kind: 'fatal'; message: string}
+  | {kind: 'ok'; value: TypedValue}
+  | {kind: 'none'; value: TypedValue}
+  | {kind: 'invalid'; value: TypedValue; message: string}
+
+interface PassResult {
+  /** canonical name -> winning entry */
+  winners: Map<string, RawEntry>
+  unknownWinners: Map<string, RawEntry>
+  fatal: {entry: RawEntry; param: ParamDef; message: string} | null
+}
+
+function compareKeys(a: RawEntry, b: RawEntry): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0
+}
+
+/** A Go map holds one value per key: later entries with the same key replace earlier ones. */
+function asGoMap(entries: readonly RawEntry[]): RawEntry[] {
+  const m = new Map<string, RawEntry>()
+  for (const e of entries) m.set(e.key, e)
+  return [...m.values()].sort(compareKeys)
+}
+
+export function resolveFelixConfig(input: ResolveInput): Resolution {
+  const {registry, probe} = input
+  const paramOf = (key: string) => registry.byLowerName.get(key.toLowerCase())
+  const outcomes = new Map<RawEntry, Outcome>()
+
+  const classify = (e: RawEntry): Outcome => {
+    const cached = outcomes.get(e)
+    if (cached) return cached
+    const param = paramOf(e.key)
+    let o: Outcome
+    if (!param) o = {kind: 'unknown'}
+    else if (param.localOnly && (e.layer === 'host' || e.layer === 'global')) o = {kind: 'local-ignored'}
+    else if (e.raw.toLowerCase() === 'none') {
+      // §2: `none` is the zero value; on a non-zero parameter it is fatal, D or not.
+      o = param.nonZero ? {kind: 'fatal', message: 'Non-zero field cannot be set to none'} : {kind: 'none', value: zeroValue(param.kind)}
+    } else {
+      const r = parseKind(param.kind, e.raw, probe)
+      if (r.ok) o = {kind: 'ok', value: r.value}
+      else {
+        const message = `Failed to parse config parameter ${param.name}; value ${goQuote(e.raw)}: ${r.reason}`
+        o = param.dieOnFail ? {kind: 'fatal', message} : {kind: 'invalid', value: defaultValue(param, probe), message}
+      }
+    }
+    outcomes.set(e, o)
+    return o
+  }
+
+  // Typed values persist across passes (§5): Felix never resets its struct fields.
+  const typed = new Map<string, TypedValue>()
+  for (const p of registry.params) typed.set(p.name, defaultValue(p, probe))
+  typed.set('FelixHostname', input.kernelHostname)
+
+  /** One call of Felix's config.resolve() over the layers loaded so far, highest first. */
+  const runPass = (layers: [LayerName, RawEntry[]][]): PassResult => {
+    const nameToSource = new Map<string, number>()
+    const winners = new Map<string, RawEntry>()
+    const unknownWinners = new Map<string, RawEntry>()
+    for (const [layer, entries] of layers) {
+      const source = RANK[layer]
+      for (const e of entries) {
+        // §4: the precedence check looks the key up as spelt in this layer...
+        const current = nameToSource.get(e.key) ?? 0
+        const o = classify(e)
+        const param = paramOf(e.key)
+        if (o.kind === 'unknown' || !param) {
+          if (source >= current) {
+            unknownWinners.set(e.key, e)
+            nameToSource.set(e.key, source)
+          }
+          continue
+        }
+        if (o.kind === 'local-ignored') continue
+        // §4.5: parsing happens before the precedence check, so a fatal value in a shadowed layer still stops Felix.
+        if (o.kind === 'fatal') return {winners, unknownWinners, fatal: {entry: e, param, message: o.message}}
+        if (source < current) continue
+        typed.set(param.name, o.value)
+        winners.set(param.name, e)
+        // ...while the winner is recorded under the canonical name.
+        nameToSource.set(param.name, source)
+      }
+    }
+    return {winners, unknownWinners, fatal: null}
+  }
+
+  const env = asGoMap(input.env)
+  const fileEntries = input.file.state === 'loaded' ? asGoMap(input.file.entries) : []
+
+  let fatal: Fatal | null = null
+  let reported: PassResult = {winners: new Map(), unknownWinners: new Map(), fatal: null}
+  /** Which layers Felix got to merge; the rest are "not reached". */
+  let reached: LayerName[] = []
+  let host = input.kernelHostname
+  let hostLayer: RawEntry[] = []
+  let globalLayer: RawEntry[] = []
+  let stopped: FatalStage | null = null
+  const fatalFrom = (stage: FatalStage, f: NonNullable<PassResult['fatal']>): Fatal => ({stage, param: f.param.name, layer: f.entry.layer, message: f.message})
+
+  if (input.file.state === 'failed') {
+    fatal = {stage: 'file-load', param: null, layer: 'file', message: `${input.file.path}:${input.file.line}: ${input.file.message}`}
+    stopped = 'file-load'
+  } else {
+    const p1 = runPass([['env', env]])
+    reached = ['env']
+    if (p1.fatal) {
+      fatal = fatalFrom('env', p1.fatal)
+      stopped = 'env'
+    } else {
+      reported = p1
+      const p2 = runPass([['env', env], ['file', fileEntries]])
+      reached = ['env', 'file']
+      if (p2.fatal) {
+        fatal = fatalFrom('file', p2.fatal)
+        stopped = 'file'
+      } else {
+        reported = p2
+        host = String(typed.get('FelixHostname') ?? '')
+      }
+    }
+  }
+  const datastore = datastoreSettings(typed)
+
+  if (!stopped) {
+    if (input.datastore.state === 'loaded') {
+      globalLayer = asGoMap(globalEntries(input.datastore.kvs))
+      hostLayer = asGoMap(hostEntries(input.datastore.kvs, host))
+    }
+    if (input.datastore.state !== 'unavailable') {
+      // §5.5: global, then per-host; no error check in between.
+      const p3 = runPass([['env', env], ['file', fileEntries], ['global', globalLayer]])
+      if (!p3.fatal) reported = p3
+      const p4 = runPass([['env', env], ['file', fileEntries], ['host', hostLayer], ['global', globalLayer]])
+      if (!p4.fatal) reported = p4
+      const f = p4.fatal ?? p3.fatal
+      if (f) fatal = fatalFrom('datastore', f)
+      reached = ['env', 'file', 'host', 'global']
+    }
+    // §5.6: every cross check runs; the last failure wins and replaces any earlier error.
+    const v = validate(typed)
+    if (v) fatal = {stage: 'validate', ...v}
+  }
+
+  return buildResolution({input, registry, typed, reported, fatal, reached, host, env, fileEntries, hostLayer, globalLayer, classify, datastore, stopped})
+}
+
+function validate(typed: Map<string, TypedValue>): Omit<Fatal, 'stage'> | null {
+  let err: Omit<Fatal, 'stage'> | null = null
+  if (typed.get('FelixHostname') === '') err = {param: 'FelixHostname', layer: null, message: 'Failed to determine hostname'}
+  const endpoints = typed.get('EtcdEndpoints')
+  if (typed.get('DatastoreType') === 'etcdv2' && (!Array.isArray(endpoints) || endpoints.length === 0)) {
+    if (typed.get('EtcdScheme') === '') err = {param: 'EtcdEndpoints', layer: null, message: 'EtcdEndpoints and EtcdScheme both missing'}
+    if (typed.get('EtcdAddr') === '') err = {param: 'EtcdEndpoints', layer: null, message: 'EtcdEndpoints and EtcdAddr both missing'}
+  }
+  return err
+}
+
+/** §5.4: where Felix connects, from what env + file give. */
+function datastoreSettings(typed: Map<string, TypedValue>): DatastoreSettings {
+  const eps = typed.get('EtcdEndpoints')
+  const endpoints = Array.isArray(eps) && eps.length > 0 ? eps.map(String) : [`${String(typed.get('EtcdScheme') ?? '')}://${String(typed.get('EtcdAddr') ?? '')}`]
+  return {
+    type: String(typed.get('DatastoreType') ?? ''),
+    endpoints,
+    keyFile: String(typed.get('EtcdKeyFile') ?? ''),
+    certFile: String(typed.get('EtcdCertFile') ?? ''),
+    caFile: String(typed.get('EtcdCaFile') ?? ''),
+  }
+}
+
+interface BuildArgs {
+  input: ResolveInput
+  registry: Registry
+  typed: Map<string, TypedValue>
+  reported: PassResult
+  fatal: Fatal | null
+  reached: LayerName[]
+  host: string
+  env: RawEntry[]
+  fileEntries: RawEntry[]
+  hostLayer: RawEntry[]
+  globalLayer: RawEntry[]
+  classify: (e: RawEntry) => Outcome
+  datastore: DatastoreSettings
+  stopped: FatalStage | null
+}
+
+function describeEntry(e: RawEntry): string {
+  return e.layer === 'env' ? `${e.origin.name ?? 'FELIX_' + e.key}` : e.layer === 'file' ? `${e.key} in ${e.origin.path ?? 'the config file'}${e.origin.line ? `:${e.origin.line}` : ''}` : e.origin.key ?? e.key
+}
+
+function buildResolution(a: BuildArgs): Resolution {
+  const {registry, typed, reported, input} = a
+  const diagnostics: Diagnostic[] = []
+  const diag = (d: Omit<Diagnostic, 'hint' | 'origin'> & {hint?: string | null; origin?: Origin | null}) =>
+    diagnostics.push({...d, hint: d.hint ?? null, origin: d.origin ?? null})
+
+  if (input.file.state === 'loaded') {
+    for (const d of input.file.diagnostics ?? []) diag({severity: d.severity, code: d.code, param: null, layer: 'file', origin: d.origin ?? null, message: d.message})
+  }
+
+  const layers: [LayerName, RawEntry[]][] = [['env', a.env], ['file', a.fileEntries], ['host', a.hostLayer], ['global', a.globalLayer]]
+  const byParam = new Map<string, RawEntry[]>()
+  const unknownAll: RawEntry[] = []
+  for (const [, entries] of layers) {
+    for (const e of entries) {
+      const p = registry.byLowerName.get(e.key.toLowerCase())
+      if (!p) unknownAll.push(e)
+      else byParam.set(p.name, [...(byParam.get(p.name) ?? []), e])
+    }
+  }
+
+  const notReached = (layer: LayerName) => !a.reached.includes(layer)
+  const stopWords = a.stopped ? `not applied: Felix stops at the ${a.stopped} stage` : 'not read: the datastore was unavailable'
+  const fatalEntryKey = a.fatal && a.fatal.param ? a.fatal : null
+
+  const params: ParamResolution[] = registry.params.map((p) => {
+    const entries = byParam.get(p.name) ?? []
+    const winner = reported.winners.get(p.name)
+    // Ambiguity (§4): one layer holds this parameter under two spellings with different outcomes.
+    let ambiguous = false
+    for (const [layer] of layers) {
+      const inLayer = entries.filter((e) => e.layer === layer && a.classify(e).kind !== 'local-ignored')
+      if (inLayer.length > 1 && new Set(inLayer.map((e) => e.raw)).size > 1) {
+        ambiguous = true
+        diag({
+          severity: 'warning',
+          code: 'ambiguous-spelling',
+          param: p.name,
+          layer,
+          origin: inLayer[0].origin,
+          message: `${LAYER_WORDS[layer]} sets ${p.name} under ${inLayer.length} spellings (${inLayer.map((e) => e.key).join(', ')}) with different values: which one Felix uses depends on Go's random map order`,
+          hint: `keep only the canonical spelling ${p.name}`,
+        })
+      }
+    }
+    const statuses: LayerStatus[] = entries.map((e) => {
+      const o = a.classify(e)
+      let status: EntryStatus
+      let message: string | null = null
+      if (o.kind === 'local-ignored') {
+        status = 'ignored'
+        message = `${p.name} is local-only: Felix ignores it in etcd (set it in the environment or the config file)`
+      } else if (o.kind === 'fatal') {
+        status = 'fatal'
+        message = o.message
+      } else if (notReached(e.layer)) {
+        status = 'shadowed'
+        message = o.kind === 'invalid' ? `${stopWords}; also invalid: ${o.message}` : stopWords
+      } else if (winner === e) {
+        status = o.kind === 'invalid' ? 'invalid-default' : 'effective'
+        message = o.kind === 'invalid' ? `${o.message}; Felix uses the default, and this layer still hides lower ones` : o.kind === 'none' ? '`none`: the zero value' : null
+      } else if (winner && winner.layer === e.layer) {
+        status = 'ignored'
+        message = `another spelling (${winner.key}) in the same layer was taken; Go's map order decides`
+      } else {
+        status = 'shadowed'
+        message = winner ? `shadowed by ${describeEntry(winner)}` : 'shadowed'
+        if (o.kind === 'invalid') message += `; also invalid: ${o.message}`
+      }
+      return {layer: e.layer, key: e.key, raw: e.raw, status, message, origin: e.origin}
+    })
+
+    // Diagnostics per entry.
+    for (const e of entries) {
+      const o = a.classify(e)
+      if (o.kind === 'local-ignored') {
+        diag({severity: 'warning', code: 'local-only-in-etcd', param: p.name, layer: e.layer, origin: e.origin, message: `Ignoring local-only configuration for ${p.name} from ${LAYER_WORDS[e.layer]} (${e.origin.key})`, hint: `set ${p.name} with FELIX_${p.name.toUpperCase()} or in felix.cfg, and delete the etcd key`})
+      } else if (o.kind === 'fatal') {
+        const isTheFatal = fatalEntryKey?.param === p.name && fatalEntryKey.layer === e.layer
+        const shadowedBy = winner && winner !== e && RANK[winner.layer] > RANK[e.layer] ? winner : undefined
+        diag({
+          severity: 'error',
+          code: shadowedBy ? 'shadowed-fatal' : 'fatal-value',
+          param: p.name,
+          layer: e.layer,
+          origin: e.origin,
+          message: shadowedBy
+            ? `${o.message} (in ${LAYER_WORDS[e.layer]}): fatal even though ${describeEntry(shadowedBy)} overrides it, because Felix parses every layer before applying precedence`
+            : `${o.message} (in ${LAYER_WORDS[e.layer]})${isTheFatal ? '' : ': also fatal'}`,
+          hint: `fix or remove ${describeEntry(e)}`,
+        })
+      } else if (o.kind === 'invalid') {
+        diag({severity: 'warning', code: 'invalid-value', param: p.name, layer: e.layer, origin: e.origin, message: `${o.message} (in ${LAYER_WORDS[e.layer]}): Felix replaces it with the default`, hint: `fix or remove ${describeEntry(e)}`})
+      }
+    }
+    // §4: a non-canonical spelling in the file or etcd overrides higher layers.
+    if (winner && winner.key !== p.name && winner.layer !== 'env') {
+      const higher = entries.filter((e) => RANK[e.layer] > RANK[winner.layer] && a.classify(e).kind !== 'local-ignored')
+      diag({
+        severity: 'warning',
+        code: higher.length ? 'non-canonical-override' : 'non-canonical-spelling',
+        param: p.name,
+        layer: winner.layer,
+        origin: winner.origin,
+        message: higher.length
+          ? `${describeEntry(winner)} is spelt "${winner.key}", not "${p.name}": Felix's precedence check misses it, so it overrides ${higher.map(describeEntry).join(', ')}`
+          : `${describeEntry(winner)} is spelt "${winner.key}", not "${p.name}": it would override any higher layer that sets ${p.name}`,
+        hint: `spell it ${p.name}${winner.layer === 'file' ? ' (felixctl config set --layer file --fix-spelling)' : ''}`,
+      })
+    }
+
+    const fromWinner = winner && (winner.layer === 'env' || winner.layer === 'file' || !notReached(winner.layer))
+    const value = typed.get(p.name) ?? null
+    if (fromWinner && winner) {
+      return {name: p.name, value, raw: winner.raw, source: winner.layer, origin: winner.origin, ambiguous, layers: statuses}
+    }
+    const raw = p.name === 'FelixHostname' ? input.kernelHostname : p.default
+    return {name: p.name, value, raw, source: 'default', origin: {type: 'default'}, ambiguous, layers: statuses}
+  })
+
+  const unknown: UnknownEntry[] = []
+  for (const e of unknownAll) {
+    const kept = reported.unknownWinners.get(e.key) === e || (!reported.unknownWinners.has(e.key) && notReached(e.layer))
+    if (kept) unknown.push({name: e.key, raw: e.raw, source: e.layer, origin: e.origin})
+    const suggestions = didYouMean(e.key, registry.params.map((q) => q.name))
+    diag({
+      severity: 'warning',
+      code: 'unknown-param',
+      param: null,
+      layer: e.layer,
+      origin: e.origin,
+      message: `Ignoring unknown config param ${JSON.stringify(e.key)} in ${LAYER_WORDS[e.layer]} (${describeEntry(e)})`,
+      hint: suggestions.length ? `did you mean ${suggestions.join(', ')}?` : 'see `felixctl config list` for the known parameters',
+    })
+  }
+
+  if (a.fatal && a.fatal.stage === 'datastore') {
+    diag({severity: 'info', code: 'values-after-datastore-failure', param: null, layer: null, origin: null, message: 'Felix stopped at the datastore stage: the raw values and sources shown are those of its last successful pass; typed values Felix logs at this point depend on Go map order', hint: null})
+  }
+
+  return {
+    felixVersion: registry.felixVersion,
+    host: a.host,
+    datastore: a.datastore,
+    fatal: a.fatal,
+    params,
+    unknown,
+    diagnostics,
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * Builds the resolver's input the way Felix would see it on the host being evaluated:
+ * the env and file layers from local sources, then the datastore Felix would connect to
+ * (or the one the operator named), then one resolve. Shared by every `config` command.
+ */
+import {readFileSync, statSync} from 'node:fs'
+import {hostname as osHostname} from 'node:os'
+import {DatastoreError, LocalIoError, UsageError, localIoErrorFrom} from '../errors.js'
+import {envEntries, parseEnvFile, parseProcEnviron, processEnvVars} from '../layers/env.js'
+import {hostDirProblem} from '../layers/etcd.js'
+import {parseFelixCfg} from '../layers/felix-cfg.js'
+import {LayerDiagnostic, RawEntry} from '../layers/types.js'
+import {getRegistry} from '../params/index.js'
+import {realFileProbe} from '../params/kinds.js'
+import {FileProbe, Registry} from '../params/types.js'
+import {DatastoreLayerInput, FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
+import {Diagnostic, Resolution} from '../resolve/types.js'
+import type {ConfigTree, Datastore, DatastoreConnection} from '../datastore/types.js'
+
+export const DEFAULT_CONFIG_FILE = '/etc/calico/felix.cfg'
+/** Largest local file felixctl will read as a config or env file: Felix's own files are tiny. */
+export const MAX_LOCAL_FILE_BYTES = 64 * 1024 * 1024
+
+export interface LocalSourceOptions {
+  /** -c/--config-file; undefined means Felix's default path (a missing default file is no file). */
+  configFile?: string
+  envFile?: string
+  pid?: number
+  /** The environment to read when neither envFile nor pid is given (default process.env). */
+  processEnv?: NodeJS.ProcessEnv
+}
+
+export interface DatastoreOptions {
+  snapshot?: string
+  datastoreType?: 'etcdv2' | 'etcdv3' | 'kubernetes'
+  etcdEndpoints?: string[]
+  etcdCaFile?: string
+  etcdCertFile?: string
+  etcdKeyFile?: string
+  timeoutMs?: number
+  /** Show env and file layers when the datastore cannot be reached. */
+  allowPartial?: boolean
+}
+
+export interface ConfigContextOptions extends LocalSourceOptions, DatastoreOptions {
+  /** The kernel hostname of the node being evaluated (default: this machine's). */
+  host?: string
+  felixVersion?: string
+  probe?: FileProbe
+}
+
+export interface LocalLayers {
+  env: RawEntry[]
+  envDiagnostics: LayerDiagnostic[]
+  file: FileLayerInput
+  warnings: string[]
+}
+
+export interface DatastoreRead {
+  /** What felixctl read from: the snapshot path, the endpoints it connected to, or nothing. */
+  kind: 'etcdv2' | 'etcdv3' | 'snapshot' | 'kubernetes' | 'none'
+  endpoints: string[]
+  ready: string | null
+  /** Set when --allow-partial kept going without the datastore. */
+  unavailable?: string
+  tree?: ConfigTree
+}
+
+export interface ConfigContext {
+  registry: Registry
+  kernelHostname: string
+  local: LocalLayers
+  datastoreRead: DatastoreRead
+  resolution: Resolution
+  /** Human-readable notes for stderr (missing files, partial results, Ready flag). */
+  warnings: string[]
+}
+
+function readLocalFile(path: string, what: string): Buffer {
+  let st
+  try {
+    st = statSync(path)
+  } catch (error) {
+    throw localIoErrorFrom(error, path, 'read')
+  }
+  if (st.isDirectory()) throw new LocalIoError(`cannot read ${what} ${path}: is a directory, not a file`, {path, hint: 'name the file, not the directory'})
+  if (st.isFile() && st.size > MAX_LOCAL_FILE_BYTES) {
+    throw new LocalIoError(`cannot read ${what} ${path}: ${st.size} bytes is larger than the ${MAX_LOCAL_FILE_BYTES / 1024 / 1024} MiB felixctl reads`, {path, hint: `this does not look like a Felix ${what}`})
+  }
+  try {
+    return readFileSync(path)
+  } catch (error) {
+    throw localIoErrorFrom(error, path, 'read')
+  }
+}
+
+/** The env and file layers, from local sources. */
+export function readLocalLayers(options: LocalSourceOptions): LocalLayers {
+  const warnings: string[] = []
+  let vars
+  if (options.envFile !== undefined && options.pid !== undefined) {
+    throw new UsageError('--env-file and --pid both name the environment; give one', {hint: 'use --env-file for a file, --pid for a running Felix'})
+  }
+  if (options.envFile !== undefined) {
+    vars = parseEnvFile(readLocalFile(options.envFile, 'env file'), options.envFile, (name) => (options.processEnv ?? process.env)[name])
+  } else if (options.pid !== undefined) {
+    const path = `/proc/${options.pid}/environ`
+    vars = parseProcEnviron(readLocalFile(path, 'process environment'), options.pid)
+  } else {
+    vars = processEnvVars(options.processEnv ?? process.env)
+  }
+  const {entries: env, diagnostics: envDiagnostics} = envEntries(vars)
+
+  const path = options.configFile ?? DEFAULT_CONFIG_FILE
+  let file: FileLayerInput
+  let content: Buffer | null = null
+  try {
+    content = readLocalFile(path, 'config file')
+  } catch (error) {
+    if (error instanceof LocalIoError && /no such file/.test(error.message)) {
+      // §3: a missing file is no file, not an error; an explicitly named one also gets a warning.
+      if (options.configFile !== undefined) warnings.push(`warning: config file ${path} does not exist; Felix would run without one`)
+    } else throw error
+  }
+  if (content === null) file = {state: 'absent', path}
+  else {
+    const parsed = parseFelixCfg(content, path)
+    file = parsed.ok
+      ? {state: 'loaded', path, entries: parsed.entries, shadowed: parsed.shadowed, diagnostics: parsed.diagnostics}
+      : {state: 'failed', path, message: parsed.error.message, line: parsed.error.line}
+  }
+  return {env, envDiagnostics, file, warnings}
+}
+
+/** Where felixctl connects: Felix's own settings from env + file, overridden by felixctl's flags. */
+export function connectionFor(resolution: Resolution, options: DatastoreOptions): DatastoreConnection {
+  const felixType = resolution.datastore.type
+  const type = options.datastoreType ?? (felixType === 'kubernetes' ? 'kubernetes' : 'etcdv2')
+  const endpoints = options.etcdEndpoints?.length ? options.etcdEndpoints : resolution.datastore.endpoints
+  const nonEmpty = (s?: string) => (s ? s : undefined)
+  return {
+    type,
+    endpoints,
+    caFile: nonEmpty(options.etcdCaFile ?? resolution.datastore.caFile),
+    certFile: nonEmpty(options.etcdCertFile ?? resolution.datastore.certFile),
+    keyFile: nonEmpty(options.etcdKeyFile ?? resolution.datastore.keyFile),
+    timeoutMs: options.timeoutMs ?? 5000,
+  }
+}
+
+export async function openConfiguredDatastore(resolution: Resolution, options: DatastoreOptions): Promise<Datastore> {
+  const {openDatastore} = await import('../datastore/index.js')
+  if (options.snapshot !== undefined) return openDatastore({type: 'snapshot', path: options.snapshot})
+  return openDatastore(connectionFor(resolution, options))
+}
+
+export function kernelHostnameFrom(host: string | undefined): string {
+  const h = host ?? osHostname()
+  if (host !== undefined) {
+    const problem = hostDirProblem(h)
+    if (problem) throw new UsageError(`--host ${JSON.stringify(h)} is not a valid host name: ${problem}`, {hint: 'give the node name as Felix reports it, for example --host node1'})
+  }
+  return h
+}
+
+export function readyWarning(ready: string | null): string | null {
+  if (ready === null) return '/calico/v1/Ready is missing: Felix would wait for it before starting'
+  if (ready !== 'true') return `/calico/v1/Ready is ${JSON.stringify(ready)}, not "true": Felix would wait before starting`
+  return null
+}
+
+/** Everything `config get|list|validate` need: local layers, datastore, one resolve. */
+export async function buildConfigContext(options: ConfigContextOptions): Promise<ConfigContext> {
+  const registry = getRegistry(options.felixVersion)
+  const kernelHostname = kernelHostnameFrom(options.host)
+  const probe = options.probe ?? realFileProbe()
+  const local = readLocalLayers(options)
+  const warnings = [...local.warnings]
+  const resolveWith = (datastore: DatastoreLayerInput) =>
+    resolveFelixConfig({registry, kernelHostname, env: local.env, file: local.file, datastore, probe})
+
+  // First resolve env + file alone: that is what Felix connects with (§5.4).
+  const localOnly = resolveWith({state: 'unavailable', reason: 'not read yet'})
+  let datastoreRead: DatastoreRead
+  let datastoreInput: DatastoreLayerInput
+  const stoppedEarly = localOnly.fatal && ['file-load', 'env', 'file'].includes(localOnly.fatal.stage)
+  const wantsKubernetes = options.snapshot === undefined && (options.datastoreType ?? localOnly.datastore.type) === 'kubernetes'
+  if (wantsKubernetes) {
+    datastoreRead = {kind: 'kubernetes', endpoints: [], ready: null}
+    datastoreInput = {state: 'kubernetes'}
+    warnings.push('note: DatastoreType is kubernetes: the per-host and global etcd layers do not exist')
+  } else if (stoppedEarly && options.snapshot === undefined) {
+    // Felix never gets to connect; neither do we.
+    datastoreRead = {kind: 'none', endpoints: [], ready: null}
+    datastoreInput = {state: 'unavailable', reason: `Felix stops at the ${localOnly.fatal!.stage} stage before connecting`}
+  } else {
+    let ds: Datastore | undefined
+    try {
+      ds = await openConfiguredDatastore(localOnly, options)
+      const tree = await ds.readConfig()
+      datastoreRead = {kind: ds.kind, endpoints: [...ds.endpoints], ready: tree.ready, tree}
+      datastoreInput = {state: 'loaded', kvs: tree.kvs}
+      const rw = ds.kind === 'snapshot' ? null : readyWarning(tree.ready)
+      if (rw) warnings.push(`warning: ${rw}`)
+    } catch (error) {
+      if (!(error instanceof DatastoreError) || !options.allowPartial) throw error
+      datastoreRead = {kind: 'none', endpoints: error.endpoint ? [error.endpoint] : [], ready: null, unavailable: error.message}
+      datastoreInput = {state: 'unavailable', reason: error.message}
+      warnings.push(`warning: ${error.message}; showing the env and file layers only (--allow-partial)`)
+    } finally {
+      await ds?.close()
+    }
+  }
+  const resolution = stoppedEarly ? localOnly : resolveWith(datastoreInput)
+  for (const d of local.envDiagnostics) {
+    resolution.diagnostics.unshift({severity: d.severity, code: d.code, param: null, layer: 'env', origin: d.origin ?? null, message: d.message, hint: null})
+  }
+  if (datastoreRead.unavailable) {
+    resolution.diagnostics.push(partialDiagnostic(datastoreRead.unavailable))
+  }
+  return {registry, kernelHostname, local, datastoreRead, resolution, warnings}
+}
+
+function partialDiagnostic(reason: string): Diagnostic {
+  return {severity: 'warning', code: 'datastore-unavailable', param: null, layer: null, origin: null, message: `partial result: the etcd layers were not read (${reason})`, hint: 'values set in etcd are not shown; drop --allow-partial to fail instead'}
+}

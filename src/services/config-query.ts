@@ -1,0 +1,95 @@
+/** `config get`, `config list` and `config explain`: options in, typed results out. */
+import {NotFoundError} from '../errors.js'
+import {didYouMean} from '../lib/did-you-mean.js'
+import {envVarName, getRegistry, globalKey, hostKey} from '../params/index.js'
+import {describeKind, kindLabel} from '../params/kinds.js'
+import {ParamDef, Registry} from '../params/types.js'
+import {Fatal, ParamResolution, Resolution} from '../resolve/types.js'
+import {ConfigContextOptions, DatastoreRead, buildConfigContext, kernelHostnameFrom} from './config-context.js'
+
+export function findParam(registry: Registry, name: string): ParamDef {
+  const p = registry.byLowerName.get(name.toLowerCase())
+  if (p) return p
+  const suggestions = didYouMean(name, registry.params.map((q) => q.name))
+  throw new NotFoundError(`unknown Felix ${registry.felixVersion} parameter ${JSON.stringify(name)}`, {
+    hint: suggestions.length ? `did you mean ${suggestions.join(' or ')}? (felixctl config list shows all)` : 'felixctl config list shows every parameter',
+    code: 'unknown-param',
+  })
+}
+
+export interface ConfigGetResult {
+  param: ParamResolution
+  fatal: Fatal | null
+  host: string
+  datastoreRead: DatastoreRead
+  warnings: string[]
+  resolution: Resolution
+}
+
+export async function configGet(name: string, options: ConfigContextOptions): Promise<ConfigGetResult> {
+  // Unknown names fail before any I/O.
+  const def = findParam(getRegistry(options.felixVersion), name)
+  const ctx = await buildConfigContext(options)
+  const param = ctx.resolution.params.find((p) => p.name === def.name)!
+  return {param, fatal: ctx.resolution.fatal, host: ctx.resolution.host, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, resolution: ctx.resolution}
+}
+
+export interface ConfigListResult {
+  resolution: Resolution
+  datastoreRead: DatastoreRead
+  warnings: string[]
+  changedOnly: boolean
+}
+
+export async function configList(options: ConfigContextOptions & {changed?: boolean}): Promise<ConfigListResult> {
+  const ctx = await buildConfigContext(options)
+  return {resolution: ctx.resolution, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, changedOnly: Boolean(options.changed)}
+}
+
+export interface ConfigExplainResult {
+  name: string
+  felixVersion: string
+  doc: string
+  kind: string
+  accepts: string
+  default: string
+  defaultNote: string | null
+  flags: {localOnly: boolean; nonZero: boolean; dieOnFail: boolean}
+  flagWords: string[]
+  envVar: string
+  fileKey: string
+  etcdKeys: {global: string | null; host: string | null}
+  seedPage: {says: string | null; wrong: string | null}
+  since: string | null
+}
+
+export function configExplain(name: string, options: {felixVersion?: string; host?: string}): ConfigExplainResult {
+  const registry = getRegistry(options.felixVersion)
+  const p = findParam(registry, name)
+  const host = kernelHostnameFrom(options.host)
+  const flagWords: string[] = []
+  if (p.localOnly) flagWords.push('local-only: read from the environment and the config file only; a value in etcd is ignored with a warning')
+  if (p.nonZero) flagWords.push('non-zero: the value `none` is fatal (Felix will not start)')
+  if (p.dieOnFail) flagWords.push('fatal if invalid: a value that does not parse stops Felix, even in a layer that a higher one overrides')
+  else flagWords.push('falls back if invalid: a value that does not parse is replaced by the default, and its layer still hides lower layers')
+  let defaultNote: string | null = null
+  if (p.name === 'FelixHostname') defaultNote = 'Felix starts with the kernel hostname; an invalid value becomes "" and start-up fails with "Failed to determine hostname"'
+  else if (!p.defaultValidated) defaultNote = 'Felix does not validate this default'
+  else if (p.default === '') defaultNote = 'no default: the zero value of the kind'
+  return {
+    name: p.name,
+    felixVersion: registry.felixVersion,
+    doc: p.doc,
+    kind: kindLabel(p.kind),
+    accepts: describeKind(p.kind),
+    default: p.default,
+    defaultNote,
+    flags: {localOnly: p.localOnly, nonZero: p.nonZero, dieOnFail: p.dieOnFail},
+    flagWords,
+    envVar: envVarName(p.name),
+    fileKey: p.name,
+    etcdKeys: p.localOnly ? {global: null, host: null} : {global: globalKey(p.name), host: hostKey(host, p.name)},
+    seedPage: {says: p.seedPage?.says ?? null, wrong: p.seedPage?.wrong ?? null},
+    since: p.since ?? null,
+  }
+}
