@@ -1,0 +1,72 @@
+/** Pure renderers for `openstack render | apply | check`. */
+import type {OpenStackRenderResult} from '../services/openstack-render.js'
+import type {OpenStackApplyResult} from '../services/openstack-apply.js'
+import type {OpenStackCheckResult} from '../services/openstack-check.js'
+import type {FileRequirements} from '../openstack/requirements.js'
+import {Painter, painter, renderTable, toJson} from './format.js'
+
+/**
+ * One file's snippet in the oslo.config dialect. Every comment is a line of its own:
+ * oslo.config has no inline comments (a `#` after a value is part of the value).
+ */
+export function renderOpenStackFileIni(f: FileRequirements, releaseLabel: string): string {
+  const out: string[] = [`# ${f.path}: settings Calico needs (OpenStack ${releaseLabel}), rendered by felixctl`]
+  for (const n of f.notes) out.push(`# Note: ${n}`)
+  const sections: string[] = []
+  for (const s of f.settings) if (!sections.includes(s.section)) sections.push(s.section)
+  for (const section of sections) {
+    out.push('', `[${section}]`)
+    for (const s of f.settings.filter((x) => x.section === section)) out.push(`# ${s.reason}`, `${s.key} = ${s.value}`)
+  }
+  return out.join('\n') + '\n'
+}
+
+export function renderOpenStackRender(result: OpenStackRenderResult, format: 'ini' | 'json'): string {
+  if (format === 'json') {
+    return toJson({
+      release: result.release,
+      files: result.files.map((f) => ({
+        file: f.file, path: f.path,
+        settings: f.settings.map((s) => ({section: s.section, key: s.key, value: s.value, type: s.type, reason: s.reason})),
+        notes: f.notes,
+      })),
+    })
+  }
+  return result.files.map((f) => renderOpenStackFileIni(f, result.release.label)).join('\n')
+}
+
+export function renderOpenStackApply(result: OpenStackApplyResult, format: 'text' | 'json'): string {
+  if (format === 'json') return toJson(result)
+  if (result.dryRun) return result.diff
+  const lines: string[] = []
+  if (!result.changed) {
+    lines.push(`${result.path}: already has every setting Calico needs (OpenStack ${result.release.label}); nothing changed`)
+  } else {
+    lines.push(`${result.created ? 'created' : 'updated'} ${result.path} (OpenStack ${result.release.label})${result.backupPath ? `; the original is in ${result.backupPath}` : ''}`)
+    for (const c of result.changes) {
+      if (c.action === 'changed') lines.push(`  changed [${c.section}] ${c.key}: ${c.before} -> ${c.after} (line ${c.line})`)
+      else if (c.action === 'added') lines.push(`  added   [${c.section}] ${c.key} = ${c.after} (line ${c.line})`)
+    }
+  }
+  return lines.join('\n') + '\n'
+}
+
+/** Notes for stderr (what felixctl does not set). */
+export function renderOpenStackNotes(notes: string[]): string {
+  return notes.map((n) => `Note: ${n}\n`).join('')
+}
+
+export function renderOpenStackCheck(result: OpenStackCheckResult, format: 'table' | 'json', paint: Painter = painter(false)): string {
+  if (format === 'json') return toJson(result)
+  const sev = (s: string) => (s === 'error' ? paint.red('error') : s === 'warning' ? paint.yellow('warning') : paint.dim('info'))
+  const rows = result.findings.map((f) => [
+    sev(f.severity), f.code,
+    `${f.file}${f.line !== null ? `:${f.line}` : ''}${f.section !== null ? ` [${f.section}]` : ''}`,
+    f.message, f.fix,
+  ])
+  const s = result.summary
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
+  const head = rows.length ? renderTable({head: ['SEVERITY', 'CODE', 'WHERE', 'PROBLEM', 'FIX'], rows, paint}) : ''
+  const verdict = result.ok ? paint.green('ok') : paint.red('requirements broken')
+  return `${head}OpenStack ${result.release.label}: ${verdict}: ${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${plural(s.infos, 'info')}\n`
+}
