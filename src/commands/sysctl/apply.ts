@@ -1,0 +1,57 @@
+import {Flags} from '@oclif/core'
+import {FelixctlCommand} from '../../cli/base.js'
+import {outputFlag} from '../../cli/flags.js'
+import {colourEnabled, painter} from '../../render/format.js'
+import {renderSysctlApply, renderSysctlApplyText, type SysctlFormat} from '../../render/sysctl.js'
+import {applySysctl, type SysctlApplyResult} from '../../services/sysctl.js'
+
+export default class SysctlApply extends FelixctlCommand {
+  static override summary = 'Raise the conntrack table size live and persistently, idempotently.'
+  static override description = `Writes net.netfilter.nf_conntrack_max through /proc/sys and persists it in /etc/sysctl.d/99-zz-felixctl-conntrack.conf (or --persist-to FILE, replacing an existing line rather than appending).
+A lower value in /etc/sysctl.conf is set to the same value, so boot (systemd-sysctl) and \`sysctl --system\` (which reads /etc/sysctl.conf last) agree; duplicate lines are collapsed into one. A file that loads later and overrides the value is reported.
+Never lowers a value that is already higher unless --force. Running it twice changes nothing the second time.
+With --load-module: modprobe nf_conntrack (not under --root) and an /etc/modules-load.d entry, so the value also holds after a reboot.
+Exit code 3 when the value given is invalid or the result still misses the recommendation, 6 when /proc/sys or a file cannot be written (nothing is half-written).`
+  static override examples = [
+    {description: 'Show what would change on a copy of an image tree, writing nothing', command: '<%= config.bin %> <%= command.id %> --root test/fixtures/sysctl/debian-fresh --dry-run'},
+    {description: 'Prepare an image: persist 2000000 and load nf_conntrack at boot', command: 'cp -a test/fixtures/sysctl/debian-fresh /tmp/img && <%= config.bin %> <%= command.id %> --root /tmp/img --value 2000000 --load-module --yes'},
+    {description: 'Persist in /etc/sysctl.conf of the tree (replacing an existing line)', command: '<%= config.bin %> <%= command.id %> --root /tmp/img --persist-to /etc/sysctl.conf --yes -o json'},
+  ]
+  static override flags = {
+    output: outputFlag(),
+    root: Flags.string({summary: 'Operate on the tree under DIR (DIR/proc/sys, DIR/etc, ...) instead of /.', helpValue: 'DIR'}),
+    value: Flags.string({summary: 'The value to set (1..2147483647).', default: '1000000', helpValue: 'N'}),
+    'persist-to': Flags.string({summary: 'Persist in FILE (/etc/sysctl.conf or a *.conf in a sysctl.d directory) instead of the felixctl drop-in.', helpValue: 'FILE', exclusive: ['no-persist']}),
+    'no-persist': Flags.boolean({summary: 'Only set the live value.', default: false}),
+    'dry-run': Flags.boolean({summary: 'Show what would change (with diffs) and write nothing.', default: false}),
+    yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation on a terminal.', default: false}),
+    force: Flags.boolean({summary: 'Lower a value that is already higher.', default: false}),
+    'load-module': Flags.boolean({summary: 'Load nf_conntrack now (modprobe; skipped with --root) and at boot (/etc/modules-load.d).', default: false}),
+  }
+
+  async run() {
+    const {flags} = await this.parse(SysctlApply)
+    const format = flags.output as SysctlFormat
+    const paint = painter(colourEnabled())
+    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !flags.yes && !flags['dry-run']
+    const result = await applySysctl({
+      root: flags.root,
+      value: flags.value,
+      persistTo: flags['persist-to'],
+      noPersist: flags['no-persist'],
+      dryRun: flags['dry-run'],
+      force: flags.force,
+      loadModule: flags['load-module'],
+      confirm: interactive ? (plan) => this.confirmPlan(plan) : undefined,
+    })
+    this.out(await renderSysctlApply(result, format, paint))
+    this.finish(result.exitCode)
+    return result
+  }
+
+  private async confirmPlan(plan: SysctlApplyResult): Promise<boolean> {
+    this.err(renderSysctlApplyText(plan, 'table', painter(colourEnabled(process.stderr)), true))
+    const {confirm} = await import('@inquirer/prompts')
+    return confirm({message: 'Apply these changes?', default: true})
+  }
+}

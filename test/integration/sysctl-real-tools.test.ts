@@ -1,0 +1,155 @@
+/**
+ * felixctl's "which file wins" against the real programs: procps `sysctl --system
+ * --dry-run` and systemd-sysctl, run in a private mount namespace (unshare -m) with a
+ * random test tree bind-mounted over /etc/sysctl.d, /run/sysctl.d,
+ * /usr/local/lib/sysctl.d, /usr/lib/sysctl.d, /etc/sysctl.conf and
+ * /proc/sys/net/netfilter. The real /proc/sys is never written: systemd-sysctl only
+ * sees keys under --prefix=/net/netfilter, which is the test tree's directory there.
+ */
+import {describe, test, after} from 'node:test'
+import assert from 'node:assert/strict'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {checkSysctl} from '../../src/services/sysctl.js'
+import {parseKernelInt} from '../../src/formats/sysctl-conf.js'
+
+const SYSTEMD_SYSCTL = ['/usr/lib/systemd/systemd-sysctl', '/lib/systemd/systemd-sysctl'].find((p) => existsSync(p))
+const procpsOk = spawnSync('sysctl', ['--version'], {encoding: 'utf8'}).stdout?.includes('procps-ng')
+const unshareOk = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0
+const skip = !SYSTEMD_SYSCTL ? 'systemd-sysctl is not installed' : !procpsOk ? 'procps sysctl is not installed' : !unshareOk ? 'needs root and unshare -m' : false
+
+const RUNNER = `
+set -e
+T="$1"
+mount --make-rprivate /
+mount --bind "$T/etc/sysctl.d" /etc/sysctl.d
+mount -t tmpfs tmpfs /run && mkdir -p /run/sysctl.d && mount --bind "$T/run/sysctl.d" /run/sysctl.d
+mkdir -p /usr/local/lib && mount -t tmpfs tmpfs /usr/local/lib && mkdir -p /usr/local/lib/sysctl.d && mount --bind "$T/usr/local/lib/sysctl.d" /usr/local/lib/sysctl.d
+mount --bind "$T/usr/lib/sysctl.d" /usr/lib/sysctl.d
+if [ -f "$T/etc/sysctl.conf" ]; then mount --bind "$T/etc/sysctl.conf" /etc/sysctl.conf; else mount --bind /dev/null /etc/sysctl.conf; fi
+mount --bind "$T/proc/sys/net/netfilter" /proc/sys/net/netfilter
+echo "== procps"
+# procps-ng 4.0.2 writes even with --dry-run (seen here): --pattern keeps it inside the test tree's
+# net/netfilter, and the file gets a marker again before systemd-sysctl runs (which skips writing a value equal to the file's).
+sysctl --system --dry-run --pattern '^net\.netfilter\.' 2>/dev/null | grep '^net.netfilter.nf_conntrack_max =' || true
+echo x > "$T/proc/sys/net/netfilter/nf_conntrack_max"
+echo "== systemd"
+"$2" --prefix=/net/netfilter 2>/dev/null || true
+`
+
+/** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
+function rng(seed: number) {
+  let a = seed >>> 0
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  return {next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)]}
+}
+
+const roots: string[] = []
+after(() => {
+  for (const r of roots) rmSync(r, {recursive: true, force: true})
+})
+
+function randomTree(seed: number): {root: string; files: Record<string, string>} {
+  const r = rng(seed)
+  const root = mkdtempSync(join(tmpdir(), `felixctl-sysctl-real-${seed}-`))
+  roots.push(root)
+  const files: Record<string, string> = {}
+  for (const d of ['etc/sysctl.d', 'run/sysctl.d', 'usr/local/lib/sysctl.d', 'usr/lib/sysctl.d', 'proc/sys/net/netfilter']) mkdirSync(join(root, d), {recursive: true})
+  symlinkSync('usr/lib', join(root, 'lib'))
+  writeFileSync(join(root, 'proc/sys/net/netfilter/nf_conntrack_max'), '')
+  writeFileSync(join(root, 'proc/sys/net/netfilter/nf_conntrack_count'), '')
+  const value = () => String(r.pick([65536, 262144, 1000000, 2000000, 1 + r.int(5000000)]))
+  const line = (): string => {
+    switch (r.int(12)) {
+      case 0:
+        return '# net.netfilter.nf_conntrack_max = 1'
+      case 1:
+        return `net.netfilter.* = ${value()}`
+      case 2:
+        return `net.netfilter.nf_conntrack_m?x=${value()}`
+      case 3:
+        return '-net.netfilter.nf_conntrack_max'
+      case 4:
+        return `-net.netfilter.nf_conntrack_max = ${value()}`
+      case 5:
+        return `- net.netfilter.nf_conntrack_max = ${value()}`
+      case 6:
+        return `net/netfilter/nf_conntrack_max=${value()}`
+      case 7:
+        return `  net.netfilter.nf_conntrack_max\t=  ${value()}  `
+      case 8:
+        return 'net.netfilter.nf_conntrack_max ='
+      default:
+        return `net.netfilter.nf_conntrack_max = ${value()}`
+    }
+  }
+  const content = () => Array.from({length: 1 + r.int(3)}, line).join('\n') + (r.int(4) === 0 ? '' : '\n')
+  const names = ['10-a.conf', '50-b.conf', '99-sysctl.conf', '99-zz-felixctl-conntrack.conf', 'zz-last.conf', '60-x.conf.disabled']
+  for (const dir of ['etc/sysctl.d', 'run/sysctl.d', 'usr/local/lib/sysctl.d', 'usr/lib/sysctl.d']) {
+    for (const name of names) {
+      if (r.int(4) !== 0) continue
+      const p = join(root, dir, name)
+      if (dir === 'etc/sysctl.d' && name === '99-sysctl.conf') symlinkSync('../sysctl.conf', p)
+      else if (dir !== 'usr/lib/sysctl.d' && r.int(5) === 0) symlinkSync('/dev/null', p)
+      else writeFileSync(p, (files[`/${dir}/${name}`] = content()))
+    }
+  }
+  if (r.int(4) !== 0) writeFileSync(join(root, 'etc/sysctl.conf'), (files['/etc/sysctl.conf'] = content()))
+  return {root, files}
+}
+
+function realTools(root: string): {procps: string | null; systemd: string | null} {
+  const res = spawnSync('unshare', ['-m', 'bash', '-c', RUNNER, 'runner', root, SYSTEMD_SYSCTL!], {encoding: 'utf8'})
+  assert.equal(res.status, 0, res.stderr)
+  const [, procpsPart] = res.stdout.split('== procps\n')
+  const procpsLines = procpsPart.split('== systemd')[0].trim().split('\n').filter(Boolean)
+  // The kernel rejects a value that is not an integer and keeps the one before: the last valid write counts.
+  const valid = procpsLines.map((l) => l.replace(/^net\.netfilter\.nf_conntrack_max = ?/, '')).filter((v) => parseKernelInt(v) !== null)
+  const procps = valid.length ? valid.at(-1)! : null
+  const written = readFileSync(join(root, 'proc/sys/net/netfilter/nf_conntrack_max'), 'utf8')
+  // "x" is the marker put there before systemd-sysctl runs: nothing was written.
+  // systemd does not truncate: what it wrote is the first line.
+  const first = written.split('\n')[0]
+  return {procps, systemd: first === 'x' ? null : first}
+}
+
+describe('sysctl check agrees with procps and systemd-sysctl', {skip}, () => {
+  const seeds = Array.from({length: Number(process.env.SYSCTL_REAL_TREES ?? 40)}, (_, i) => 1000 + i)
+  for (const seed of seeds) {
+    test(`random tree, seed ${seed}`, () => {
+      const {root, files} = randomTree(seed)
+      const ours = checkSysctl({root})
+      const theirs = realTools(root)
+      const context = `seed ${seed}: ours boot=${ours.persisted.boot?.raw} system=${ours.persisted.sysctlSystem?.raw}; real systemd=${theirs.systemd} procps=${theirs.procps}\n${JSON.stringify(files, null, 1)}\n${JSON.stringify(ours.persisted.files, null, 1)}`
+      assert.equal(ours.persisted.boot?.raw ?? null, theirs.systemd, `boot (systemd-sysctl): ${context}`)
+      assert.equal(ours.persisted.sysctlSystem?.raw ?? null, theirs.procps, `sysctl --system (procps): ${context}`)
+    })
+  }
+
+  test('the boot-vs-sysctl --system disagreement of host-sysctl.md, on the real tools', () => {
+    const root = mkdtempSync(join(tmpdir(), 'felixctl-sysctl-real-'))
+    roots.push(root)
+    const put = (p: string, c: string) => {
+      mkdirSync(dirname(join(root, p)), {recursive: true})
+      writeFileSync(join(root, p), c)
+    }
+    for (const d of ['run/sysctl.d', 'usr/local/lib/sysctl.d', 'usr/lib/sysctl.d']) mkdirSync(join(root, d), {recursive: true})
+    put('proc/sys/net/netfilter/nf_conntrack_max', '')
+    put('etc/sysctl.conf', 'net.netfilter.nf_conntrack_max=65536\n')
+    put('etc/sysctl.d/99-zz-felixctl-conntrack.conf', 'net.netfilter.nf_conntrack_max = 1000000\n')
+    symlinkSync('../sysctl.conf', join(root, 'etc/sysctl.d/99-sysctl.conf'))
+    symlinkSync('usr/lib', join(root, 'lib'))
+    const ours = checkSysctl({root})
+    assert.deepEqual(realTools(root), {procps: '65536', systemd: '1000000'})
+    assert.equal(ours.persisted.boot?.value, 1000000)
+    assert.equal(ours.persisted.sysctlSystem?.value, 65536)
+  })
+})
