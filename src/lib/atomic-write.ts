@@ -157,9 +157,17 @@ function lockFor(target: string): () => void {
       holder = Number.parseInt(readFileSync(lock, 'utf8'), 10)
     } catch {}
     if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
+      // The holder may have just finished and another process taken the lock since we read
+      // it: only remove the lock when it still names the dead process.
+      let again = NaN
       try {
-        unlinkSync(lock)
+        again = Number.parseInt(readFileSync(lock, 'utf8'), 10)
       } catch {}
+      if (again === holder) {
+        try {
+          unlinkSync(lock)
+        } catch {}
+      }
       continue
     }
     if (Date.now() > deadline) {

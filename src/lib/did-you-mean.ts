@@ -23,8 +23,9 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * Up to `max` candidates close to `input`, best first; empty when nothing is close.
- * Close means: an edit distance of at most a third of the longer name (at least 1, at most 4),
- * or the input is a prefix or substring (of 3 or more characters) of the candidate.
+ * Close means: an edit distance of at most a third of the longer name (at least 1, at most 4)
+ * and at most one more than the closest candidate's, or the input is a prefix (2 or more
+ * characters) or substring (3 or more) of the candidate.
  */
 export function didYouMean(input: string, candidates: readonly string[], max = 3): string[] {
   const needle = input.trim().toLowerCase()
@@ -42,6 +43,10 @@ export function didYouMean(input: string, candidates: readonly string[], max = 3
     else continue
     scored.push({name, rank, dist})
   }
-  scored.sort((x, y) => x.rank - y.rank || x.dist - y.dist || x.name.localeCompare(y.name))
-  return scored.slice(0, max).map((s) => s.name)
+  // Keep edit-distance matches near the best one: a typo one edit away should not drag in
+  // names four edits away that merely share a long prefix.
+  const best = Math.min(...scored.filter((s) => s.rank <= 1).map((s) => s.dist))
+  const kept = scored.filter((s) => s.rank > 1 || s.dist <= best + 1)
+  kept.sort((x, y) => x.rank - y.rank || x.dist - y.dist || x.name.localeCompare(y.name))
+  return kept.slice(0, max).map((s) => s.name)
 }

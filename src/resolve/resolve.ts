@@ -12,11 +12,10 @@
 import {Kv} from '../datastore/types.js'
 import {globalEntries, hostEntries} from '../layers/etcd.js'
 import {LayerDiagnostic, LayerName, Origin, RawEntry} from '../layers/types.js'
-import {parseKind, zeroValue} from '../params/kinds.js'
+import {goQuote, parseKind, zeroValue} from '../params/kinds.js'
 import {defaultValue} from '../params/index.js'
 import {FileProbe, ParamDef, Registry, TypedValue} from '../params/types.js'
 import {didYouMean} from '../lib/did-you-mean.js'
-import {goQuote} from './go-quote.js'
 import {DatastoreSettings, Diagnostic, EntryStatus, Fatal, FatalStage, LayerStatus, ParamResolution, Resolution, UnknownEntry} from './types.js'
 
 export type FileLayerInput =
@@ -90,7 +89,9 @@ export function resolveFelixConfig(input: ResolveInput): Resolution {
       const r = parseKind(param.kind, e.raw, probe)
       if (r.ok) o = {kind: 'ok', value: r.value}
       else {
-        const message = `Failed to parse config parameter ${param.name}; value ${goQuote(e.raw)}: ${r.reason}`
+        // Felix's own text is the reason up to the Go detail felixctl adds in parentheses.
+        const cut = r.reason.indexOf(' (')
+        const message = `Failed to parse config parameter ${param.name}; value ${goQuote(e.raw)}: ${cut > 0 ? r.reason.slice(0, cut) : r.reason}`
         o = param.dieOnFail ? {kind: 'fatal', message} : {kind: 'invalid', value: defaultValue(param, probe), message}
       }
     }

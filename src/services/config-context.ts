@@ -169,6 +169,14 @@ export function readyWarning(ready: string | null): string | null {
   return null
 }
 
+/** Resolve again with some layers replaced (what a `set` would leave behind). */
+export function resolveWith(ctx: ConfigContext, changes: {env?: RawEntry[]; file?: FileLayerInput; kvs?: ConfigTree['kvs']}, probe: FileProbe = realFileProbe()): Resolution {
+  const kvs = changes.kvs ?? ctx.datastoreRead.tree?.kvs
+  const datastore: DatastoreLayerInput =
+    ctx.datastoreRead.kind === 'kubernetes' ? {state: 'kubernetes'} : kvs ? {state: 'loaded', kvs} : {state: 'unavailable', reason: ctx.datastoreRead.unavailable ?? 'not read'}
+  return resolveFelixConfig({registry: ctx.registry, kernelHostname: ctx.kernelHostname, env: changes.env ?? ctx.local.env, file: changes.file ?? ctx.local.file, datastore, probe})
+}
+
 /** Everything `config get|list|validate` need: local layers, datastore, one resolve. */
 export async function buildConfigContext(options: ConfigContextOptions): Promise<ConfigContext> {
   const registry = getRegistry(options.felixVersion)

@@ -1,21 +1,9 @@
 /** `config get`, `config list` and `config explain`: options in, typed results out. */
-import {NotFoundError} from '../errors.js'
-import {didYouMean} from '../lib/did-you-mean.js'
-import {envVarName, getRegistry, globalKey, hostKey} from '../params/index.js'
+import {envVarName, getRegistry, globalKey, hostKey, requireParam} from '../params/index.js'
 import {describeKind, kindLabel} from '../params/kinds.js'
-import {ParamDef, Registry} from '../params/types.js'
 import {Fatal, ParamResolution, Resolution} from '../resolve/types.js'
 import {ConfigContextOptions, DatastoreRead, buildConfigContext, kernelHostnameFrom} from './config-context.js'
 
-export function findParam(registry: Registry, name: string): ParamDef {
-  const p = registry.byLowerName.get(name.toLowerCase())
-  if (p) return p
-  const suggestions = didYouMean(name, registry.params.map((q) => q.name))
-  throw new NotFoundError(`unknown Felix ${registry.felixVersion} parameter ${JSON.stringify(name)}`, {
-    hint: suggestions.length ? `did you mean ${suggestions.join(' or ')}? (felixctl config list shows all)` : 'felixctl config list shows every parameter',
-    code: 'unknown-param',
-  })
-}
 
 export interface ConfigGetResult {
   param: ParamResolution
@@ -28,7 +16,7 @@ export interface ConfigGetResult {
 
 export async function configGet(name: string, options: ConfigContextOptions): Promise<ConfigGetResult> {
   // Unknown names fail before any I/O.
-  const def = findParam(getRegistry(options.felixVersion), name)
+  const def = requireParam(getRegistry(options.felixVersion), name)
   const ctx = await buildConfigContext(options)
   const param = ctx.resolution.params.find((p) => p.name === def.name)!
   return {param, fatal: ctx.resolution.fatal, host: ctx.resolution.host, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, resolution: ctx.resolution}
@@ -65,7 +53,7 @@ export interface ConfigExplainResult {
 
 export function configExplain(name: string, options: {felixVersion?: string; host?: string}): ConfigExplainResult {
   const registry = getRegistry(options.felixVersion)
-  const p = findParam(registry, name)
+  const p = requireParam(registry, name)
   const host = kernelHostnameFrom(options.host)
   const flagWords: string[] = []
   if (p.localOnly) flagWords.push('local-only: read from the environment and the config file only; a value in etcd is ignored with a warning')

@@ -1,0 +1,45 @@
+import {Args} from '@oclif/core'
+import {FelixctlCommand} from '../../cli/base.js'
+import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
+import {outputFlag} from '../../cli/flags.js'
+import {isInteractive, promptConfirm} from '../../cli/prompts.js'
+import {colourEnabled} from '../../render/format.js'
+import {renderConfigWrite} from '../../render/config-write.js'
+import {applyConfigWrite, planConfigWrite, WriteLayer} from '../../services/config-write.js'
+import {writeFlags} from './set.js'
+
+export default class ConfigUnset extends FelixctlCommand {
+  static override summary = 'Remove a Felix parameter from one layer (etcd key, felix.cfg lines, or env-file variable).'
+  static override description = 'Shows the effective value before and after: the next layer down (or the default) takes over. --fix-spelling in felix.cfg also removes other spellings of the key.'
+  static override examples = [
+    {description: 'Preview removing a key from felix.cfg', command: '<%= config.bin %> <%= command.id %> LogSeverityScreen --layer file -c examples/felix.cfg --snapshot examples/snapshot.json --dry-run'},
+    {description: 'Remove a per-host override from etcd', command: '<%= config.bin %> <%= command.id %> IpInIpMtu --layer host --host node1 --etcd-endpoints http://127.0.0.1:2379 --yes'},
+  ]
+  static override args = {name: Args.string({description: 'Parameter name (case-insensitive)', required: true})}
+  static override flags = {output: outputFlag(), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, ...datastoreFlags, ...writeFlags}
+
+  async run() {
+    const {args, flags} = await this.parse(ConfigUnset)
+    const plan = await planConfigWrite({
+      ...configContextOptions(flags),
+      op: 'unset',
+      name: args.name,
+      layer: flags.layer as WriteLayer,
+      ifRevision: flags['if-revision'],
+      fixSpelling: flags['fix-spelling'],
+      force: flags.force,
+      followSymlinks: flags['follow-symlinks'],
+    })
+    for (const w of plan.warnings) this.err(w)
+    if (plan.restart && !flags['dry-run']) {
+      this.err(`note: ${plan.restart}`)
+      if (!flags.yes && isInteractive() && !(await promptConfirm(`Delete ${plan.target}?`))) {
+        this.err('nothing written')
+        return plan
+      }
+    }
+    const result = await applyConfigWrite(plan, {dryRun: flags['dry-run']})
+    this.out(await renderConfigWrite(result, flags.output, colourEnabled()))
+    return result
+  }
+}

@@ -1,0 +1,41 @@
+/** Renderers for `config set | unset`. */
+import {ConfigWriteResult} from '../services/config-write.js'
+import {formatValue} from './config.js'
+import {painter, toJson, toYaml} from './format.js'
+
+export async function renderConfigWrite(r: ConfigWriteResult, format: string, colour = false): Promise<string> {
+  if (format === 'json' || format === 'yaml') {
+    const doc = {
+      op: r.op,
+      param: r.param,
+      known: r.known,
+      layer: r.layer,
+      target: r.target,
+      value: r.value,
+      previous: r.previous,
+      changed: r.changed,
+      written: r.written,
+      dryRun: r.dryRun,
+      revision: r.revision ?? null,
+      before: r.before,
+      after: r.after,
+      actions: r.actions,
+      diff: r.diff,
+      warnings: r.warnings,
+      restart: r.restart,
+    }
+    return format === 'json' ? toJson(doc) : toYaml(doc)
+  }
+  const p = painter(colour)
+  let out = ''
+  if (r.dryRun && r.diff) out += r.diff + (r.diff.endsWith('\n') ? '' : '\n')
+  if (r.dryRun && r.actions.length) out += 'would do:\n' + r.actions.map((a) => `  ${a}\n`).join('')
+  else for (const a of r.actions) out += `${a}\n`
+  if (!r.changed) out += `nothing to change: ${r.target} already has it\n`
+  const fmt = (v: {value: unknown; source: string}) => `${formatValue(v.value as never)} (from ${v.source})`
+  out += `${r.param} before: ${fmt(r.before)}\n`
+  out += `${r.param} ${r.dryRun ? 'would be' : 'after'}:  ${fmt(r.after)}\n`
+  if (r.written) out += p.green(`written to ${r.target}${r.revision ? ` (revision ${r.revision})` : ''}`) + '\n'
+  else if (r.dryRun) out += 'dry run: nothing written\n'
+  return out
+}

@@ -1,0 +1,129 @@
+/**
+ * `config validate`: every problem at once, in all layers, with severity, code, parameter,
+ * layer, origin and hint. Errors: Felix would not start, or a value is ignored. Warnings: things
+ * that work today but mislead (spelling quirks, unknown keys, deprecated settings).
+ */
+import {hostEntries, hostsWithConfig} from '../layers/etcd.js'
+import {Diagnostic, Fatal, Resolution} from '../resolve/types.js'
+import {resolveFelixConfig} from '../resolve/resolve.js'
+import {realFileProbe} from '../params/kinds.js'
+import {ConfigContextOptions, buildConfigContext, readyWarning} from './config-context.js'
+
+export interface Problem extends Diagnostic {
+  /** The host directory the problem was found for (--all-hosts), or null. */
+  host: string | null
+}
+
+export interface ConfigValidateResult {
+  felixVersion: string
+  /** The FelixHostname evaluated, or every host directory with --all-hosts. */
+  hosts: string[]
+  fatal: Fatal | null
+  problems: Problem[]
+  counts: {error: number; warning: number; info: number}
+  strict: boolean
+  exitCode: 0 | 3
+  warnings: string[]
+}
+
+/** Why a value is ignored or Felix stops: errors. The rest: warnings (or info). */
+const SEVERITY: Record<string, Diagnostic['severity']> = {
+  'fatal-value': 'error',
+  'shadowed-fatal': 'error',
+  'local-only-in-etcd': 'error',
+  'ambiguous-spelling': 'error',
+  'unknown-param': 'warning',
+  'non-canonical-override': 'warning',
+  'non-canonical-spelling': 'warning',
+  'file-multiple-values': 'warning',
+  'env-duplicate': 'warning',
+}
+
+const TLS_PARAMS = new Set(['EtcdCaFile', 'EtcdCertFile', 'EtcdKeyFile'])
+
+export function problemsOf(r: Resolution, host: string | null): Problem[] {
+  const out: Problem[] = []
+  if (r.fatal) {
+    out.push({
+      severity: 'error',
+      code: 'felix-would-not-start',
+      param: r.fatal.param,
+      layer: r.fatal.layer,
+      origin: null,
+      message: `Felix would not start (stage ${r.fatal.stage}): ${r.fatal.message}`,
+      hint: r.fatal.stage === 'file-load' ? 'fix the config file syntax at the line named' : r.fatal.param ? `felixctl config get ${r.fatal.param} shows every layer that sets it` : null,
+      host,
+    })
+  }
+  for (const d of r.diagnostics) {
+    let severity = SEVERITY[d.code] ?? d.severity
+    let code = d.code
+    if (d.code === 'invalid-value') {
+      // The value is ignored (Felix uses the default); an error when it is the one Felix would use.
+      const p = r.params.find((x) => x.name === d.param)
+      const wins = p?.layers.some((l) => l.layer === d.layer && l.status === 'invalid-default')
+      severity = wins ? 'error' : 'warning'
+      if (d.param && TLS_PARAMS.has(d.param)) code = 'tls-file-missing'
+    }
+    out.push({...d, severity, code, host})
+  }
+  // Deprecated EtcdAddr / EtcdScheme beside EtcdEndpoints (they are then unused).
+  const ep = r.params.find((p) => p.name === 'EtcdEndpoints')
+  if (ep && ep.source !== 'default') {
+    for (const name of ['EtcdAddr', 'EtcdScheme']) {
+      const p = r.params.find((x) => x.name === name)
+      if (p && p.source !== 'default') {
+        out.push({severity: 'warning', code: 'deprecated-etcd-setting', param: name, layer: p.source as Problem['layer'], origin: p.origin, message: `${name} is deprecated and unused because EtcdEndpoints is set (${ep.raw})`, hint: `remove ${name}`, host})
+      }
+    }
+  }
+  return out
+}
+
+function summarise(problems: Problem[]): ConfigValidateResult['counts'] {
+  const counts = {error: 0, warning: 0, info: 0}
+  for (const p of problems) counts[p.severity]++
+  return counts
+}
+
+export async function configValidate(options: ConfigContextOptions & {allHosts?: boolean; strict?: boolean}): Promise<ConfigValidateResult> {
+  const ctx = await buildConfigContext(options)
+  const warnings = [...ctx.warnings]
+  let problems: Problem[]
+  let hosts: string[]
+  let fatal = ctx.resolution.fatal
+  if (options.allHosts) {
+    // One read (already done), one pure resolve per host directory, as that host's Felix would see the datastore.
+    const kvs = ctx.datastoreRead.tree?.kvs ?? []
+    hosts = hostsWithConfig(kvs)
+    const probe = realFileProbe()
+    const seen = new Set<string>()
+    problems = []
+    warnings.push('note: --all-hosts evaluates the etcd layers of each host directory; the env and file layers of remote hosts are not visible')
+    for (const h of hosts) {
+      const r = resolveFelixConfig({registry: ctx.registry, kernelHostname: h, env: [], file: {state: 'absent'}, datastore: {state: 'loaded', kvs: [...kvs.filter((kv) => !kv.key.startsWith('/calico/v1/host/')), ...hostEntriesAsKvs(kvs, h)]}, probe})
+      for (const p of problemsOf(r, h)) {
+        // A problem in global etcd shows up for every host: report it once.
+        const globalOnly = p.layer === 'global' || (p.origin?.key?.startsWith('/calico/v1/config/') ?? false)
+        const key = globalOnly ? `${p.code}|${p.param}|${p.origin?.key}|${p.message}` : `${h}|${p.code}|${p.param}|${p.message}`
+        if (seen.has(key)) continue
+        seen.add(key)
+        problems.push(globalOnly ? {...p, host: null} : p)
+      }
+      if (r.fatal) fatal = fatal ?? r.fatal
+    }
+  } else {
+    hosts = [ctx.resolution.host]
+    problems = problemsOf(ctx.resolution, null)
+  }
+  const ready = ctx.datastoreRead.kind === 'etcdv2' || ctx.datastoreRead.kind === 'etcdv3' ? readyWarning(ctx.datastoreRead.ready) : null
+  if (ready) problems.push({severity: 'warning', code: 'datastore-not-ready', param: null, layer: null, origin: {type: 'etcd', key: '/calico/v1/Ready'}, message: ready, hint: 'set /calico/v1/Ready to "true" once the datastore is initialised (calicoctl does this)', host: null})
+  const counts = summarise(problems)
+  const strict = Boolean(options.strict)
+  const exitCode = counts.error > 0 || (strict && counts.warning > 0) ? 3 : 0
+  return {felixVersion: ctx.registry.felixVersion, hosts, fatal, problems, counts, strict, exitCode, warnings}
+}
+
+function hostEntriesAsKvs(kvs: readonly {key: string; value: string}[], host: string) {
+  return hostEntries(kvs, host).map((e) => ({key: e.origin.key!, value: e.raw}))
+}

@@ -1,0 +1,274 @@
+/**
+ * `config set` and `config unset`: plan a change to one layer, validate it, show the effective
+ * value before and after, then write it (etcd key, felix.cfg in place, or an env file in place).
+ * Planning and applying are separate so that the command can ask for confirmation in between.
+ */
+import {CheckFailedError, NotFoundError, UsageError, WriteRefusedError} from '../errors.js'
+import {didYouMean} from '../lib/did-you-mean.js'
+import {FileSnapshot, readForEdit, writeAtomic} from '../lib/atomic-write.js'
+import {unifiedDiff} from '../lib/diff.js'
+import {editEnvFile} from '../formats/env-file-edit.js'
+import {editFelixCfg} from '../formats/felix-cfg-edit.js'
+import {envEntries, parseEnvFile} from '../layers/env.js'
+import {parseFelixCfg} from '../layers/felix-cfg.js'
+import {LayerName, Origin, RawEntry} from '../layers/types.js'
+import {envVarName, getRegistry, globalKey, hostKey} from '../params/index.js'
+import {parseKind, realFileProbe} from '../params/kinds.js'
+import {ParamDef, TypedValue} from '../params/types.js'
+import {FileLayerInput} from '../resolve/resolve.js'
+import {Fatal, Resolution} from '../resolve/types.js'
+import type {Kv} from '../datastore/types.js'
+import {ConfigContext, ConfigContextOptions, DEFAULT_CONFIG_FILE, buildConfigContext, openConfiguredDatastore, resolveWith} from './config-context.js'
+
+export type WriteLayer = 'global' | 'host' | 'file' | 'env'
+
+export interface ConfigWriteOptions extends ConfigContextOptions {
+  op: 'set' | 'unset'
+  name: string
+  value?: string
+  layer: WriteLayer
+  /** Compare-and-swap on etcd: the key's current revision (v3 mod_revision / v2 modifiedIndex); 0 = must not exist. */
+  ifRevision?: string
+  fixSpelling?: boolean
+  /** Allow an unknown parameter name, or a change after which Felix would not start. */
+  force?: boolean
+  followSymlinks?: boolean
+}
+
+export interface EffectiveView {
+  value: TypedValue
+  raw: string
+  source: string
+  origin: Origin | null
+  fatal: Fatal | null
+}
+
+export interface ConfigWritePlan {
+  op: 'set' | 'unset'
+  param: string
+  known: boolean
+  layer: WriteLayer
+  /** etcd key, or file path. */
+  target: string
+  value: string | null
+  previous: string | null
+  changed: boolean
+  before: EffectiveView
+  after: EffectiveView
+  /** Unified diff for file layers. */
+  diff: string | null
+  actions: string[]
+  warnings: string[]
+  /** Felix restarts on these hosts when an etcd key under a config directory changes. */
+  restart: string | null
+  /** Private: what apply needs. */
+  internal: {kind: 'etcd'; key: string; options: ConfigWriteOptions; ctx: ConfigContext} | {kind: 'file'; snapshot: FileSnapshot; text: string}
+}
+
+export interface ConfigWriteResult extends Omit<ConfigWritePlan, 'internal'> {
+  written: boolean
+  dryRun: boolean
+  revision?: string
+}
+
+function view(r: Resolution, name: string): EffectiveView {
+  const p = r.params.find((x) => x.name === name)
+  if (!p) {
+    const u = r.unknown.find((x) => x.name === name)
+    return {value: u?.raw ?? null, raw: u?.raw ?? '', source: u?.source ?? 'unset', origin: u?.origin ?? null, fatal: r.fatal}
+  }
+  return {value: p.value, raw: p.raw, source: p.source, origin: p.origin, fatal: r.fatal}
+}
+
+const LAYER_WORDS: Record<string, string> = {env: 'the environment', file: 'the config file', host: 'per-host etcd', global: 'global etcd', default: 'the default'}
+
+function validateValue(def: ParamDef | undefined, name: string, value: string, layer: WriteLayer): void {
+  if (/[\r\n]/.test(value)) {
+    throw new CheckFailedError(`the value for ${name} contains a line break: ${JSON.stringify(value)}`, {param: name, layer, hint: 'Felix parameters are single-line values', code: 'value-newline'})
+  }
+  if (!def) return
+  if (def.localOnly && (layer === 'global' || layer === 'host')) {
+    throw new WriteRefusedError(`${def.name} is local-only: Felix ignores it in etcd, so felixctl will not write it to ${LAYER_WORDS[layer]}`, {
+      param: def.name,
+      layer,
+      hint: `set it with --layer file (felix.cfg) or --layer env (${envVarName(def.name)} in an env file)`,
+      code: 'local-only-in-etcd',
+    })
+  }
+  if (value.toLowerCase() === 'none') {
+    if (def.nonZero) throw new CheckFailedError(`${def.name} cannot be set to ${JSON.stringify(value)}: it is non-zero, and Felix would not start ("Non-zero field cannot be set to none")`, {param: def.name, layer, hint: 'give a real value, or unset it to use the default', code: 'none-on-non-zero'})
+    return
+  }
+  const r = parseKind(def.kind, value, realFileProbe())
+  if (!r.ok) {
+    throw new CheckFailedError(`invalid value ${JSON.stringify(value)} for ${def.name} in ${LAYER_WORDS[layer]}: ${r.reason}`, {
+      param: def.name,
+      layer,
+      hint: `felixctl config explain ${def.name} shows what it accepts`,
+      code: 'invalid-value',
+    })
+  }
+}
+
+export async function planConfigWrite(options: ConfigWriteOptions): Promise<ConfigWritePlan> {
+  const registry = getRegistry(options.felixVersion)
+  let def = registry.byLowerName.get(options.name.toLowerCase())
+  if (!def && !options.force) {
+    const s = didYouMean(options.name, registry.params.map((p) => p.name))
+    throw new NotFoundError(`unknown Felix ${registry.felixVersion} parameter ${JSON.stringify(options.name)}`, {
+      hint: s.length ? `did you mean ${s.join(' or ')}? (--force writes an unknown name anyway)` : '--force writes an unknown name anyway',
+      code: 'unknown-param',
+    })
+  }
+  const name = def?.name ?? options.name
+  if (options.op === 'set') {
+    if (options.value === undefined) throw new UsageError('config set needs a VALUE', {hint: `felixctl config set ${name} VALUE --layer ${options.layer}`})
+    validateValue(def, name, options.value, options.layer)
+  } else if (def?.localOnly && (options.layer === 'global' || options.layer === 'host')) {
+    // Removing a stray local-only key from etcd is fine: it only cleans up.
+    def = def
+  }
+  if (options.layer === 'env' && options.envFile === undefined) {
+    throw new UsageError('--layer env needs --env-file: an environment variable persists nowhere else', {hint: 'for example --env-file /etc/calico/felix.env'})
+  }
+
+  const ctx = await buildConfigContext({...options, allowPartial: options.layer === 'file' || options.layer === 'env' ? true : options.allowPartial})
+  const before = view(ctx.resolution, name)
+  const warnings: string[] = [...ctx.warnings]
+  let plan: ConfigWritePlan
+
+  if (options.layer === 'global' || options.layer === 'host') {
+    if (ctx.datastoreRead.kind === 'kubernetes') throw new UsageError(`DatastoreType is kubernetes: Felix 2.0 reads no configuration from etcd`, {hint: 'use --layer file or --layer env'})
+    if (ctx.datastoreRead.kind === 'snapshot') throw new UsageError(`a snapshot is read-only: cannot write ${LAYER_WORDS[options.layer]}`, {hint: 'connect to etcd with --etcd-endpoints (or Felix\'s own settings) instead of --snapshot'})
+    const host = ctx.resolution.host
+    if (options.layer === 'host' && host === '') throw new CheckFailedError('FelixHostname resolves to "" on this host: there is no per-host directory to write', {hint: 'fix FelixHostname first (felixctl config get FelixHostname)'})
+    const key = options.layer === 'global' ? globalKey(name) : hostKey(host, name)
+    const kvs: Kv[] = [...(ctx.datastoreRead.tree?.kvs ?? [])]
+    const existing = kvs.find((kv) => kv.key === key)
+    const nextKvs = kvs.filter((kv) => kv.key !== key)
+    if (options.op === 'set') nextKvs.push({key, value: options.value!})
+    const after = view(resolveWith(ctx, {kvs: nextKvs}), name)
+    const changed = options.op === 'set' ? existing?.value !== options.value : existing !== undefined
+    const actions = [changed ? (options.op === 'set' ? `${existing ? 'change' : 'create'} ${key} = ${JSON.stringify(options.value)}` : `delete ${key}`) : `${key} already ${options.op === 'set' ? `is ${JSON.stringify(options.value)}` : 'absent'}`]
+    // Other spellings of the same parameter in that directory override canonical ones (§4).
+    const dir = key.slice(0, key.lastIndexOf('/') + 1)
+    for (const kv of kvs) {
+      if (kv.key !== key && kv.key.startsWith(dir) && kv.key.slice(dir.length).toLowerCase() === name.toLowerCase() && !kv.key.slice(dir.length).includes('/')) {
+        warnings.push(`warning: ${kv.key} spells ${name} differently and overrides the canonical key (Felix's precedence quirk); delete it with: felixctl config unset ${kv.key.slice(dir.length)} --layer ${options.layer} --force`)
+      }
+    }
+    plan = {
+      op: options.op,
+      param: name,
+      known: Boolean(def),
+      layer: options.layer,
+      target: key,
+      value: options.value ?? null,
+      previous: existing?.value ?? null,
+      changed,
+      before,
+      after,
+      diff: null,
+      actions,
+      warnings,
+      restart: changed ? (options.layer === 'global' ? 'Felix restarts on every host that reads this etcd when a global config key changes' : `Felix restarts on ${host} when its per-host config changes`) : null,
+      internal: {kind: 'etcd', key, options, ctx},
+    }
+  } else {
+    const path = options.layer === 'file' ? options.configFile ?? DEFAULT_CONFIG_FILE : options.envFile!
+    const snapshot = readForEdit(path, {allowMissing: options.layer === 'file', followSymlinks: options.followSymlinks})
+    const text = snapshot.content.toString('utf8')
+    const edit = options.op === 'set' ? {op: 'set' as const, name, value: options.value!} : {op: 'unset' as const, name}
+    let newText: string
+    let actions: string[]
+    let afterRes: Resolution
+    if (options.layer === 'file') {
+      const r = editFelixCfg(text, edit, {fixSpelling: options.fixSpelling})
+      newText = r.text
+      actions = r.actions
+      const parsed = parseFelixCfg(newText, path)
+      const file: FileLayerInput = parsed.ok ? {state: 'loaded', path, entries: parsed.entries, shadowed: parsed.shadowed, diagnostics: parsed.diagnostics} : {state: 'failed', path, message: parsed.error.message, line: parsed.error.line}
+      afterRes = resolveWith(ctx, {file})
+      if (!snapshot.exists) actions.unshift(`create ${path}`)
+    } else {
+      const envName = envVarName(name)
+      const r = editEnvFile(text, options.op === 'set' ? {op: 'set', name: envName, value: options.value!} : {op: 'unset', name: envName})
+      newText = r.text
+      actions = r.actions
+      const vars = parseEnvFile(newText, path, (n) => process.env[n])
+      const env: RawEntry[] = envEntries(vars).entries
+      afterRes = resolveWith(ctx, {env})
+    }
+    const changed = newText !== text
+    plan = {
+      op: options.op,
+      param: name,
+      known: Boolean(def),
+      layer: options.layer,
+      target: path,
+      value: options.value ?? null,
+      previous: null,
+      changed,
+      before,
+      after: view(afterRes, name),
+      diff: changed ? unifiedDiff(text, newText, path, path) : null,
+      actions,
+      warnings,
+      restart: null,
+      internal: {kind: 'file', snapshot, text: newText},
+    }
+  }
+
+  // Warnings an operator needs before a write.
+  const after = plan.after
+  const target = plan.layer as LayerName
+  const wonAfter = after.source === target && after.raw === plan.value
+  if (plan.op === 'set' && def && !wonAfter) {
+    const o = after.origin
+    const where = !o ? '' : o.type === 'env' ? o.name ?? envVarName(name) : o.type === 'file' ? `${o.path}:${o.line}` : o.key ?? ''
+    plan.warnings.push(`warning: set in ${LAYER_WORDS[target]}, but ${LAYER_WORDS[after.source] ?? after.source}${where ? ` (${where})` : ''} wins: the effective value is ${JSON.stringify(after.raw)}`)
+  } else if (plan.op === 'set' && plan.changed && JSON.stringify(after.value) === JSON.stringify(before.value) && after.source === before.source) {
+    plan.warnings.push(`note: the effective value of ${name} does not change`)
+  } else if (plan.op === 'set' && plan.changed && before.source === 'default' && def && options.value === def.default) {
+    plan.warnings.push(`note: ${JSON.stringify(options.value)} is the default: this shadows nothing`)
+  }
+  if (after.fatal && !before.fatal) {
+    const msg = `after this change Felix would not start (stage ${after.fatal.stage}): ${after.fatal.message}`
+    if (!options.force) throw new CheckFailedError(msg, {param: name, layer: plan.layer, hint: 'nothing was written; --force writes it anyway', code: 'would-be-fatal'})
+    plan.warnings.push(`warning: ${msg} (written anyway: --force)`)
+  }
+  return plan
+}
+
+export async function applyConfigWrite(plan: ConfigWritePlan, opts: {dryRun?: boolean} = {}): Promise<ConfigWriteResult> {
+  const {internal, ...rest} = plan
+  if (opts.dryRun || !plan.changed) return {...rest, written: false, dryRun: Boolean(opts.dryRun)}
+  if (internal.kind === 'file') {
+    writeAtomic(internal.snapshot, internal.text)
+    return {...rest, written: true, dryRun: false}
+  }
+  const ds = await openConfiguredDatastore(internal.ctx.resolution, internal.options)
+  try {
+    const w = plan.op === 'set' ? await ds.put(internal.key, plan.value!, {ifRevision: internal.options.ifRevision}) : await ds.delete(internal.key, {ifRevision: internal.options.ifRevision})
+    return {...rest, previous: w.previous, written: true, dryRun: false, revision: w.revision}
+  } finally {
+    await ds.close()
+  }
+}
+
+/** For the interactive prompt: the choices of a oneof parameter, or null. */
+export function valueChoices(name: string, felixVersion?: string): readonly string[] | null {
+  const def = getRegistry(felixVersion).byLowerName.get(name.toLowerCase())
+  return def && def.kind.type === 'oneof' ? def.kind.values : def && def.kind.type === 'bool' ? ['true', 'false'] : null
+}
+
+/** For the interactive prompt: validation as you type (true, or the reason). */
+export function validateForPrompt(name: string, value: string, felixVersion?: string): string | true {
+  const def = getRegistry(felixVersion).byLowerName.get(name.toLowerCase())
+  try {
+    validateValue(def, def?.name ?? name, value, 'file')
+    return true
+  } catch (error) {
+    return (error as Error).message
+  }
+}

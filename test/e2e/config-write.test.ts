@@ -1,0 +1,187 @@
+/** End-to-end: config set | unset | validate on the file and env layers (etcd layers: test/integration). */
+import {describe, test, before, after} from 'node:test'
+import assert from 'node:assert/strict'
+import {chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {runCli} from '../helpers/cli.js'
+
+let dir: string
+let emptySnap: string
+let n = 0
+const file = (name: string, text: string) => {
+  const p = join(dir, `${n++}-${name}`)
+  writeFileSync(p, text)
+  return p
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'felixctl-write-'))
+  emptySnap = join(dir, 'empty.json')
+  writeFileSync(emptySnap, '{"/calico/v1/Ready": "true"}')
+})
+after(() => rmSync(dir, {recursive: true, force: true}))
+
+const REALISTIC = `# Felix configuration
+[global]
+# etcd
+EtcdEndpoints = http://10.0.0.1:2379
+
+; logging below
+[log]
+LogSeverityScreen = INFO   # inline comment
+logseverityscreen = ERROR
+`
+
+describe('config set --layer file', () => {
+  test('changes the key in place, keeps comments, mode; set then get round-trips', async () => {
+    const cfg = file('felix.cfg', REALISTIC)
+    chmodSync(cfg, 0o640)
+    const r = await runCli(['config', 'set', 'EtcdEndpoints', 'http://10.0.0.2:2379', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(readFileSync(cfg, 'utf8'), REALISTIC.replace('http://10.0.0.1:2379', 'http://10.0.0.2:2379'))
+    assert.equal(statSync(cfg).mode & 0o777, 0o640)
+    const g = await runCli(['config', 'get', 'EtcdEndpoints', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1', '-o', 'json'])
+    const doc = JSON.parse(g.stdout)
+    assert.deepEqual(doc.value, ['http://10.0.0.2:2379/'])
+    assert.equal(doc.source, 'file')
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp') || f.includes('.lock')), [])
+  })
+
+  test('a non-canonical duplicate is reported, and removed only with --fix-spelling', async () => {
+    const cfg = file('felix.cfg', REALISTIC)
+    const r1 = await runCli(['config', 'set', 'LogSeverityScreen', 'WARNING', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1', '-o', 'json'])
+    assert.equal(r1.code, 0, r1.stderr)
+    const d1 = JSON.parse(r1.stdout)
+    // logseverityscreen (lower-case) overrides the canonical key: the effective value stays ERROR.
+    assert.equal(d1.after.value, 'ERROR')
+    assert.match(r1.stderr, /wins|overrid/)
+    assert.match(readFileSync(cfg, 'utf8'), /^logseverityscreen = ERROR$/m)
+    const r2 = await runCli(['config', 'set', 'LogSeverityScreen', 'WARNING', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1', '--fix-spelling', '-o', 'json'])
+    assert.equal(r2.code, 0, r2.stderr)
+    assert.equal(JSON.parse(r2.stdout).after.value, 'WARNING')
+    assert.doesNotMatch(readFileSync(cfg, 'utf8'), /^logseverityscreen/m)
+  })
+
+  test('invalid values are refused with exit 3 and nothing is written', async () => {
+    const cfg = file('felix.cfg', REALISTIC)
+    for (const [name, value] of [['IpInIpMtu', 'abc'], ['IpInIpMtu', 'none'], ['LogSeverityFile', 'LOUD'], ['LogPrefix', 'a\nb'], ['IptablesMarkMask', '0x1']]) {
+      const r = await runCli(['config', 'set', name, value, '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1'])
+      assert.equal(r.code, 3, `${name}=${JSON.stringify(value)}: ${r.stderr}`)
+      assert.ok(r.stderr.includes(name), r.stderr)
+      assert.equal(readFileSync(cfg, 'utf8'), REALISTIC)
+    }
+  })
+
+  test('unknown names: exit 4 with did-you-mean; --force writes them', async () => {
+    const cfg = file('felix.cfg', '[global]\n')
+    const r = await runCli(['config', 'set', 'LogSeverityFiel', 'DEBUG', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap])
+    assert.equal(r.code, 4)
+    assert.match(r.stderr, /did you mean LogSeverityFile/)
+    const f = await runCli(['config', 'set', 'MyPluginSetting', 'x', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--force'])
+    assert.equal(f.code, 0, f.stderr)
+    assert.equal(readFileSync(cfg, 'utf8'), '[global]\nMyPluginSetting = x\n')
+  })
+
+  test('a change after which Felix would not start is refused', async () => {
+    const cfg = file('felix.cfg', '[global]\n')
+    // EtcdScheme `none` parses (it is not non-zero), but with no EtcdEndpoints Felix's cross check fails.
+    const r = await runCli(['config', 'set', 'EtcdScheme', 'none', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1'])
+    assert.equal(r.code, 3, r.stderr)
+    assert.match(r.stderr, /would not start/)
+    assert.equal(readFileSync(cfg, 'utf8'), '[global]\n')
+  })
+
+  test('--dry-run prints a diff and writes nothing', async () => {
+    const cfg = file('felix.cfg', REALISTIC)
+    const r = await runCli(['config', 'set', 'MetadataPort', '8080', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--dry-run'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^\+MetadataPort = 8080$/m)
+    assert.equal(readFileSync(cfg, 'utf8'), REALISTIC)
+  })
+
+  test('unset removes the key; the default takes over', async () => {
+    const cfg = file('felix.cfg', '[global]\nMetadataPort = 9000\n# keep me\n')
+    const r = await runCli(['config', 'unset', 'metadataport', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '-o', 'json'])
+    assert.equal(r.code, 0, r.stderr)
+    const doc = JSON.parse(r.stdout)
+    assert.equal(doc.before.value, 9000)
+    assert.deepEqual([doc.after.value, doc.after.source], [8775, 'default'])
+    assert.equal(readFileSync(cfg, 'utf8'), '[global]\n# keep me\n')
+  })
+
+  test('a second identical set changes nothing', async () => {
+    const cfg = file('felix.cfg', '[global]\nMetadataPort = 9000\n')
+    const r = await runCli(['config', 'set', 'MetadataPort', '9000', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '-o', 'json'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(JSON.parse(r.stdout).changed, false)
+  })
+
+  test('concurrent sets on one file: both land or one is refused, none is lost', async () => {
+    const cfg = file('felix.cfg', '[global]\n')
+    const names = ['MetadataPort', 'IpInIpMtu', 'ReportingTTLSecs', 'MaxIpsetSize']
+    const values = ['9001', '1401', '91', '2000']
+    const results = await Promise.all(names.map((nm, i) => runCli(['config', 'set', nm, values[i], '--layer', 'file', '-c', cfg, '--snapshot', emptySnap])))
+    const text = readFileSync(cfg, 'utf8')
+    results.forEach((r, i) => {
+      assert.ok(r.code === 0 || r.code === 7, `exit ${r.code}: ${r.stderr}`)
+      if (r.code === 0) assert.ok(text.includes(`${names[i]} = ${values[i]}`), `${names[i]} lost:\n${text}`)
+      else assert.match(r.stderr, /changed since|being edited/)
+    })
+  })
+})
+
+describe('config set --layer env', () => {
+  test('edits the env file in place; set then get round-trips', async () => {
+    const envf = file('felix.env', '# calico-node\nFELIX_LOGSEVERITYSCREEN=INFO\nOTHER=1\n')
+    const r = await runCli(['config', 'set', 'LogSeverityScreen', 'error', '--layer', 'env', '--env-file', envf, '--snapshot', emptySnap, '-c', join(dir, 'none.cfg')])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(readFileSync(envf, 'utf8'), '# calico-node\nFELIX_LOGSEVERITYSCREEN=error\nOTHER=1\n')
+    const g = await runCli(['config', 'get', 'LogSeverityScreen', '--env-file', envf, '--snapshot', emptySnap, '-c', join(dir, 'none.cfg'), '-o', 'json'])
+    assert.deepEqual([JSON.parse(g.stdout).value, JSON.parse(g.stdout).source], ['ERROR', 'env'])
+  })
+  test('--layer env without --env-file is a usage error', async () => {
+    const r = await runCli(['config', 'set', 'LogSeverityScreen', 'error', '--layer', 'env', '--snapshot', emptySnap])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /--env-file/)
+  })
+  test('no VALUE and no TTY is a usage error', async () => {
+    const r = await runCli(['config', 'set', 'LogSeverityScreen', '--layer', 'file', '-c', join(dir, 'x.cfg'), '--snapshot', emptySnap])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /VALUE/)
+  })
+})
+
+describe('config set on etcd layers', () => {
+  test('local-only parameters are refused for etcd with exit 7', async () => {
+    const r = await runCli(['config', 'set', 'EtcdEndpoints', 'http://x:1', '--layer', 'global', '--snapshot', emptySnap])
+    assert.equal(r.code, 7)
+    assert.match(r.stderr, /local-only/)
+  })
+})
+
+describe('config validate', () => {
+  test('clean configuration exits 0', async () => {
+    const cfg = file('felix.cfg', '[global]\nLogSeverityScreen = INFO\n')
+    const r = await runCli(['config', 'validate', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1', '-o', 'json'])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.equal(JSON.parse(r.stdout).ok, true)
+  })
+  test('every problem at once, with codes, and exit 3', async () => {
+    const cfg = file('felix.cfg', '[global]\nlogseverityscreen = INFO\nEtcdEndpoints = http://1.2.3.4:2379\nEtcdAddr = 1.2.3.4:2379\nLogSeverityFiel = x\nEtcdCaFile = /nonexistent/ca.pem\n')
+    const snap = file('s.json', JSON.stringify({'/calico/v1/Ready': 'true', '/calico/v1/config/InterfacePrefix': 'bad one', '/calico/v1/config/EtcdScheme': 'https', '/calico/v1/config/IpInIpMtu': 'x'}))
+    const r = await runCli(['config', 'validate', '-c', cfg, '--snapshot', snap, '--host', 'n1', '-o', 'json'], {env: {FELIX_INTERFACEPREFIX: 'tap'}})
+    assert.equal(r.code, 3, r.stderr)
+    const doc = JSON.parse(r.stdout)
+    const codes = new Set(doc.problems.map((p: {code: string}) => p.code))
+    for (const c of ['felix-would-not-start', 'shadowed-fatal', 'local-only-in-etcd', 'unknown-param', 'non-canonical-spelling', 'deprecated-etcd-setting', 'tls-file-missing', 'invalid-value']) assert.ok(codes.has(c), `missing ${c} in ${[...codes].join(',')}`)
+    for (const p of doc.problems) for (const k of ['severity', 'code', 'param', 'layer', 'origin', 'message', 'hint']) assert.ok(k in p, k)
+  })
+  test('warnings alone exit 0, and 3 with --strict', async () => {
+    const cfg = file('felix.cfg', '[global]\nSomethingUnknown = 1\n')
+    const a = await runCli(['config', 'validate', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1'])
+    assert.equal(a.code, 0, a.stdout)
+    const b = await runCli(['config', 'validate', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1', '--strict'])
+    assert.equal(b.code, 3, b.stdout)
+  })
+})
