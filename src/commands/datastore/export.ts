@@ -1,0 +1,29 @@
+import {Flags} from '@oclif/core'
+import {FelixctlCommand} from '../../cli/base.js'
+import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
+import {renderDatastoreExport} from '../../render/datastore.js'
+import {datastoreExport} from '../../services/datastore.js'
+
+export default class DatastoreExport extends FelixctlCommand {
+  static override summary = 'Write a snapshot of both etcd config directories (and the Ready flag): the JSON that --snapshot reads.'
+  static override description = 'For support bundles and offline diagnosis: `felixctl config list --snapshot FILE` later evaluates exactly what was in etcd. One read of the datastore.'
+  static override examples = [
+    {description: 'Re-export a snapshot (normally: from a live etcd)', command: '<%= config.bin %> <%= command.id %> --snapshot examples/snapshot.json'},
+    {description: 'From a live etcd into a file', command: '<%= config.bin %> <%= command.id %> --etcd-endpoints http://127.0.0.1:2379 > felix-snapshot.json'},
+  ]
+  static override flags = {
+    output: Flags.string({char: 'o', summary: 'Output format.', options: ['json', 'yaml'], default: 'json'}),
+    host: hostFlag,
+    'felix-version': felixVersionFlag,
+    ...localSourceFlags,
+    ...datastoreFlags,
+  }
+
+  async run() {
+    const {flags} = await this.parse(DatastoreExport)
+    const result = await datastoreExport(configContextOptions(flags))
+    this.out(await renderDatastoreExport(result, flags.output))
+    this.err(`exported ${result.keys} keys from ${result.source.type} ${result.source.endpoints.join(',')}`)
+    return result
+  }
+}

@@ -1,0 +1,96 @@
+/** `datastore status` and `datastore export`: connect the way Felix would, read both config directories once. */
+import {DatastoreError} from '../errors.js'
+import {hostsWithConfig} from '../layers/etcd.js'
+import {READY_KEY} from '../datastore/types.js'
+import {ConfigContextOptions, connectionFor, openConfiguredDatastore, readLocalLayers, readyWarning, kernelHostnameFrom} from './config-context.js'
+import {resolveFelixConfig} from '../resolve/resolve.js'
+import {getRegistry} from '../params/index.js'
+import {realFileProbe} from '../params/kinds.js'
+import {Resolution} from '../resolve/types.js'
+
+export interface DatastoreStatusResult {
+  type: string
+  endpoints: string[]
+  apiVersion: 'v2' | 'v3' | 'snapshot' | 'none'
+  reachable: boolean
+  error: string | null
+  ready: string | null
+  readyProblem: string | null
+  globalKeys: number
+  hostsWithConfig: number
+  hostKeys: number
+  revision: string | null
+  elapsedMs: number
+  exitCode: 0 | 5
+}
+
+/** Felix's view of where the datastore is, from env + file only (§5.4). */
+function felixLocalView(options: ConfigContextOptions): Resolution {
+  const local = readLocalLayers(options)
+  return resolveFelixConfig({
+    registry: getRegistry(options.felixVersion),
+    kernelHostname: kernelHostnameFrom(options.host),
+    env: local.env,
+    file: local.file,
+    datastore: {state: 'unavailable', reason: 'not read'},
+    probe: realFileProbe(),
+  })
+}
+
+export async function datastoreStatus(options: ConfigContextOptions): Promise<DatastoreStatusResult> {
+  const view = felixLocalView(options)
+  const conn = connectionFor(view, options)
+  const type = options.snapshot !== undefined ? 'snapshot' : conn.type
+  const apiVersion = type === 'snapshot' ? 'snapshot' : type === 'etcdv3' ? 'v3' : type === 'etcdv2' ? 'v2' : 'none'
+  const endpoints = options.snapshot !== undefined ? [options.snapshot] : conn.endpoints
+  const t0 = Date.now()
+  const base = {type, endpoints, apiVersion, ready: null, readyProblem: null, globalKeys: 0, hostsWithConfig: 0, hostKeys: 0, revision: null} as const
+  if (type === 'kubernetes') {
+    return {...base, reachable: false, error: 'DatastoreType is kubernetes: Felix 2.0 reads no configuration from etcd', elapsedMs: 0, exitCode: 0}
+  }
+  const ds = await openConfiguredDatastore(view, options)
+  try {
+    const tree = await ds.readConfig()
+    const globalKeys = tree.kvs.filter((kv) => kv.key.startsWith('/calico/v1/config/')).length
+    return {
+      ...base,
+      endpoints: [...ds.endpoints],
+      reachable: true,
+      error: null,
+      ready: tree.ready,
+      readyProblem: type === 'snapshot' && tree.ready === null ? null : readyWarning(tree.ready),
+      globalKeys,
+      hostsWithConfig: hostsWithConfig(tree.kvs).length,
+      hostKeys: tree.kvs.length - globalKeys,
+      revision: tree.revision ?? null,
+      elapsedMs: Date.now() - t0,
+      exitCode: 0,
+    }
+  } catch (error) {
+    if (!(error instanceof DatastoreError)) throw error
+    return {...base, reachable: false, error: error.message, elapsedMs: Date.now() - t0, exitCode: 5}
+  } finally {
+    await ds.close()
+  }
+}
+
+export interface DatastoreExportResult {
+  /** The snapshot document: etcd key -> value, keys sorted; the format --snapshot reads. */
+  snapshot: Record<string, string>
+  keys: number
+  source: {type: string; endpoints: string[]}
+}
+
+export async function datastoreExport(options: ConfigContextOptions): Promise<DatastoreExportResult> {
+  const view = felixLocalView(options)
+  const ds = await openConfiguredDatastore(view, options)
+  try {
+    const tree = await ds.readConfig()
+    const entries: [string, string][] = tree.kvs.map((kv) => [kv.key, kv.value])
+    if (tree.ready !== null) entries.push([READY_KEY, tree.ready])
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return {snapshot: Object.fromEntries(entries), keys: entries.length, source: {type: ds.kind, endpoints: [...ds.endpoints]}}
+  } finally {
+    await ds.close()
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The config commands against a real etcd (v2 and v3 key spaces of one etcd 3.4), compared with
+ * the snapshot driver on the same data; set/unset round trips and compare-and-swap on both drivers.
+ */
+import {describe, test, before, after} from 'node:test'
+import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {runCli} from '../helpers/cli.js'
+import {EtcdInstance, startEtcd} from '../helpers/etcd.js'
+
+const DATA: Record<string, string> = {
+  '/calico/v1/Ready': 'true',
+  '/calico/v1/config/LogSeverityFile': 'debug',
+  '/calico/v1/config/IpInIpMtu': '1400',
+  '/calico/v1/config/EtcdAddr': '10.9.9.9:2379',
+  '/calico/v1/config/logseverityscreen': 'ERROR',
+  '/calico/v1/config/Bogus': 'x',
+  '/calico/v1/host/node1/config/IpInIpMtu': '1420',
+  '/calico/v1/host/node1/config/ReportingIntervalSecs': 'soon',
+  '/calico/v1/host/node2/config/IptablesMarkMask': '0x1',
+  // Not config: must not be read as such.
+  '/calico/v1/host/node1/workload/openstack/w1/endpoint/e1': '{"state":"active"}',
+}
+
+let etcd: EtcdInstance
+let dir: string
+let snapshot: string
+let noCfg: string
+
+before(async () => {
+  etcd = await startEtcd()
+  dir = mkdtempSync(join(tmpdir(), 'felixctl-live-'))
+  snapshot = join(dir, 'snap.json')
+  noCfg = join(dir, 'none.cfg')
+  writeFileSync(snapshot, JSON.stringify(Object.fromEntries(Object.entries(DATA).filter(([k]) => !k.includes('/workload/')))))
+  for (const [k, v] of Object.entries(DATA)) {
+    const r2 = await etcd.v2('PUT', k, v)
+    assert.ok(r2.status < 300, `v2 seed ${k}: ${r2.status} ${r2.body}`)
+    const r3 = await etcd.etcdctl(['put', k, v])
+    assert.equal(r3.code, 0, r3.stderr)
+  }
+})
+after(async () => {
+  await etcd?.stop()
+  rmSync(dir, {recursive: true, force: true})
+})
+
+const via = (driver: 'etcdv2' | 'etcdv3' | 'snapshot') =>
+  driver === 'snapshot' ? ['--snapshot', snapshot] : ['--datastore-type', driver, '--etcd-endpoints', etcd.clientUrl, '--etcd-timeout', '5s']
+
+describe('identical results for identical data', () => {
+  for (const host of ['node1', 'node2', 'node3']) {
+    test(`config list -o json on ${host}: etcdv2 = etcdv3 = snapshot`, async () => {
+      const docs = await Promise.all((['etcdv2', 'etcdv3', 'snapshot'] as const).map((d) => runCli(['config', 'list', '-o', 'json', '--host', host, '-c', noCfg, ...via(d)])))
+      const parsed = docs.map((r) => {
+        assert.ok(r.code === 0 || r.code === 3, `exit ${r.code}: ${r.stderr}`)
+        const {readFrom: _readFrom, ...rest} = JSON.parse(r.stdout)
+        return rest
+      })
+      assert.deepEqual(parsed[0], parsed[2])
+      assert.deepEqual(parsed[1], parsed[2])
+      assert.equal(docs[0].code, docs[2].code)
+    })
+  }
+  test('values seen through the live drivers', async () => {
+    const r = await runCli(['config', 'get', 'IpInIpMtu', '--host', 'node1', '-c', noCfg, ...via('etcdv2'), '-o', 'json'])
+    assert.equal(r.code, 0, r.stderr)
+    const doc = JSON.parse(r.stdout)
+    assert.deepEqual([doc.value, doc.source, doc.origin.key], [1420, 'host', '/calico/v1/host/node1/config/IpInIpMtu'])
+    const n2 = await runCli(['config', 'get', 'IptablesMarkMask', '--host', 'node2', '-c', noCfg, ...via('etcdv3'), '-o', 'json'])
+    assert.equal(n2.code, 3)
+    assert.equal(JSON.parse(n2.stdout).fatal.param, 'IptablesMarkMask')
+  })
+  test('connects where Felix would: EtcdEndpoints from the environment', async () => {
+    const r = await runCli(['config', 'get', 'LogSeverityFile', '--host', 'node1', '-c', noCfg, '-o', 'json'], {env: {FELIX_ETCDENDPOINTS: etcd.clientUrl}})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(JSON.parse(r.stdout).source, 'global')
+  })
+  test('datastore export writes a snapshot that evaluates identically', async () => {
+    const e = await runCli(['datastore', 'export', ...via('etcdv2'), '-c', noCfg])
+    assert.equal(e.code, 0, e.stderr)
+    const exported = JSON.parse(e.stdout)
+    assert.deepEqual(exported, JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(DATA).filter(([k]) => !k.includes('/workload/')).sort(([a], [b]) => (a < b ? -1 : 1))))))
+  })
+  test('datastore status counts hosts and reports Ready', async () => {
+    const r = await runCli(['datastore', 'status', ...via('etcdv3'), '-c', noCfg, '-o', 'json'])
+    assert.equal(r.code, 0, r.stderr)
+    const doc = JSON.parse(r.stdout)
+    assert.deepEqual([doc.reachable, doc.ready, doc.hostsWithConfig, doc.globalKeys, doc.apiVersion], [true, 'true', 2, 5, 'v3'])
+  })
+  test('unreachable etcd: exit 5 naming the endpoint; --allow-partial still shows local layers', async () => {
+    const args = ['config', 'get', 'LogSeverityFile', '-c', noCfg, '--etcd-endpoints', 'http://127.0.0.1:1', '--etcd-timeout', '2s']
+    const r = await runCli(args)
+    assert.equal(r.code, 5)
+    assert.match(r.stderr, /127\.0\.0\.1:1/)
+    const p = await runCli([...args, '--allow-partial', '-o', 'json'], {env: {FELIX_LOGSEVERITYFILE: 'error'}})
+    assert.equal(p.code, 0, p.stderr)
+    assert.equal(JSON.parse(p.stdout).value, 'ERROR')
+    assert.match(p.stderr, /partial/)
+  })
+})
+
+describe('set and unset on etcd, both drivers', () => {
+  for (const driver of ['etcdv2', 'etcdv3'] as const) {
+    test(`${driver}: set global, set host, get, unset, CAS conflict`, async () => {
+      const base = ['-c', noCfg, ...via(driver), '--yes']
+      const s1 = await runCli(['config', 'set', 'ChainInsertMode', 'append', '--layer', 'global', ...base, '-o', 'json'])
+      assert.equal(s1.code, 0, s1.stderr)
+      assert.equal(JSON.parse(s1.stdout).target, '/calico/v1/config/ChainInsertMode')
+      const g1 = await runCli(['config', 'get', 'ChainInsertMode', '--host', 'node9', ...base.filter((a) => a !== '--yes'), '-o', 'json'])
+      assert.deepEqual([JSON.parse(g1.stdout).value, JSON.parse(g1.stdout).source], ['append', 'global'])
+      const s2 = await runCli(['config', 'set', 'chaininsertmode', 'insert', '--layer', 'host', '--host', 'node9', ...base, '-o', 'json'])
+      assert.equal(s2.code, 0, s2.stderr)
+      assert.equal(JSON.parse(s2.stdout).target, '/calico/v1/host/node9/config/ChainInsertMode')
+      const g2 = await runCli(['config', 'get', 'ChainInsertMode', '--host', 'node9', ...base.filter((a) => a !== '--yes'), '-o', 'json'])
+      assert.deepEqual([JSON.parse(g2.stdout).value, JSON.parse(g2.stdout).source], ['insert', 'host'])
+      // Compare-and-swap with a stale revision: refused with exit 7, value unchanged.
+      const c = await runCli(['config', 'set', 'ChainInsertMode', 'append', '--layer', 'host', '--host', 'node9', '--if-revision', '1', ...base])
+      assert.equal(c.code, 7, c.stderr)
+      assert.match(c.stderr, /insert/)
+      const u = await runCli(['config', 'unset', 'ChainInsertMode', '--layer', 'host', '--host', 'node9', ...base, '-o', 'json'])
+      assert.equal(u.code, 0, u.stderr)
+      assert.deepEqual([JSON.parse(u.stdout).after.value, JSON.parse(u.stdout).after.source], ['append', 'global'])
+      const u2 = await runCli(['config', 'unset', 'ChainInsertMode', '--layer', 'global', ...base])
+      assert.equal(u2.code, 0, u2.stderr)
+    })
+  }
+})
