@@ -1,0 +1,24 @@
+/** Renderer for `felixctl doctor`. */
+import {DoctorResult} from '../services/doctor.js'
+import {painter, toJson, toYaml} from './format.js'
+
+export async function renderDoctor(r: DoctorResult, format: string, colour = false): Promise<string> {
+  if (format === 'json' || format === 'yaml') {
+    // JSON merges the parts' own documents.
+    const doc = {host: r.host, exitCode: r.exitCode, findings: r.findings, ...Object.fromEntries(r.parts.map((p) => [p.name, {exitCode: p.exitCode, skipped: p.skipped, result: p.result}]))}
+    return format === 'json' ? toJson(doc) : toYaml(doc)
+  }
+  const p = painter(colour)
+  let out = ''
+  for (const part of r.parts) {
+    const mark = part.skipped ? p.dim('skipped') : part.exitCode === 0 ? p.green('ok') : p.red(`exit ${part.exitCode}`)
+    out += `${p.bold(part.name.padEnd(10))} ${mark}${part.skipped ? ` — ${part.skipped}` : ''}\n`
+    for (const f of r.findings.filter((x) => x.part === part.name && x.severity !== 'info')) {
+      const sev = f.severity === 'error' ? p.red('error') : p.yellow('warning')
+      out += `  ${sev} [${f.code}] ${f.message}\n`
+      if (f.fix) out += `    fix: ${f.fix}\n`
+    }
+  }
+  out += `\n${r.exitCode === 0 ? p.green('All checks passed.') : p.red(`Problems found (exit ${r.exitCode}).`)}\n`
+  return out
+}
