@@ -1,0 +1,362 @@
+/**
+ * The etcd v2 keys API driver: what Felix 2.0 itself reads (DatastoreType etcdv2).
+ *
+ * Transport: node:http / node:https rather than the global fetch. Node 20's fetch is
+ * undici, and the only way to give it a custom CA or a client certificate is an undici
+ * Agent passed as `dispatcher`; undici is not a dependency of felixctl and Node exposes
+ * no public Agent for its bundled copy. node:https takes `ca`, `cert` and `key`
+ * directly, reports TLS failures with OpenSSL's codes, and lets us destroy the socket
+ * on our own deadline, so one code path serves http and https alike. Every request
+ * uses `agent: false` (a fresh socket, closed after the response), so nothing keeps
+ * the process alive after a command.
+ *
+ * Reads use `quorum=true`, as libcalico-go's etcd backend does for Felix 2.0
+ * (GetOptions{Quorum: true}): a member without quorum cannot answer with stale data.
+ */
+import * as http from 'node:http'
+import * as https from 'node:https'
+import {DatastoreError, WriteRefusedError} from '../errors.js'
+import {isConfigKey} from './snapshot.js'
+import {
+  AttemptFailure,
+  TlsMaterial,
+  conflictError,
+  endpointsOf,
+  failureReason,
+  isFelixctlError,
+  isTlsFailure,
+  loadTlsMaterial,
+  remaining,
+  unreachableError,
+} from './tls.js'
+import {ConfigTree, Datastore, DatastoreConnection, Kv, READY_KEY, WriteOptions, WriteResult} from './types.js'
+
+interface HttpResponse {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: string
+}
+
+interface V2Node {
+  key?: string
+  value?: string
+  dir?: boolean
+  nodes?: V2Node[]
+  modifiedIndex?: number
+  createdIndex?: number
+}
+
+interface V2Body {
+  action?: string
+  node?: V2Node
+  prevNode?: V2Node
+  errorCode?: number
+  message?: string
+  cause?: string
+  index?: number
+}
+
+/** A failed attempt at one endpoint that should make us try the next one. */
+class AttemptError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly tls: boolean,
+    readonly original?: unknown,
+  ) {
+    super(reason)
+  }
+}
+
+const MAX_BODY = 512 * 1024 * 1024
+
+/** One HTTP request with a hard deadline: the socket is destroyed when it passes. */
+function httpRequest(url: URL, method: string, tls: TlsMaterial, timeoutMs: number, body?: string): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    let settled = false
+    const finish = (fn: () => void) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      fn()
+    }
+    const headers: http.OutgoingHttpHeaders = {accept: 'application/json'}
+    if (body !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+      headers['content-length'] = Buffer.byteLength(body)
+    }
+    let req: http.ClientRequest
+    try {
+      const options: https.RequestOptions = {method, headers, agent: false}
+      if (url.protocol === 'https:') {
+        if (tls.ca) options.ca = tls.ca
+        if (tls.cert) options.cert = tls.cert
+        if (tls.key) options.key = tls.key
+        options.rejectUnauthorized = true
+        req = https.request(url, options)
+      } else {
+        req = http.request(url, options)
+      }
+    } catch (error) {
+      // A bad key/cert pair is detected when the secure context is built.
+      reject(new AttemptError(failureReason(error), isTlsFailure(error), error))
+      return
+    }
+    const timer = setTimeout(() => {
+      finish(() => reject(new AttemptError(`timed out after ${timeoutMs} ms`, false)))
+      req.destroy()
+    }, timeoutMs)
+    timer.unref()
+    req.on('error', (error) => finish(() => reject(new AttemptError(failureReason(error), isTlsFailure(error), error))))
+    req.on('response', (res) => {
+      const chunks: Buffer[] = []
+      let size = 0
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size > MAX_BODY) {
+          finish(() => reject(new AttemptError('response too large', false)))
+          req.destroy()
+          return
+        }
+        chunks.push(chunk)
+      })
+      res.on('error', (error) => finish(() => reject(new AttemptError(failureReason(error), false, error))))
+      res.on('end', () => finish(() => resolve({status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8')})))
+    })
+    req.end(body)
+  })
+}
+
+function keyPath(key: string): string {
+  if (!key.startsWith('/')) key = '/' + key
+  return '/v2/keys' + key.split('/').map(encodeURIComponent).join('/')
+}
+
+function parseBody(res: HttpResponse): V2Body {
+  const json = safeJson(res.body)
+  if (json === undefined || json === null || typeof json !== 'object') {
+    throw new AttemptError(`HTTP ${res.status}: the answer is not etcd v2 JSON (${JSON.stringify(res.body.slice(0, 80))})`, false)
+  }
+  return json
+}
+
+function headerIndex(res: HttpResponse, body?: V2Body): string | undefined {
+  const h = res.headers['x-etcd-index']
+  const v = Array.isArray(h) ? h[0] : h
+  if (v !== undefined && v !== '') return String(v)
+  return body?.index === undefined ? undefined : String(body.index)
+}
+
+function collect(node: V2Node | undefined, out: Kv[], ready: {value: string | null}): void {
+  if (!node) return
+  if (node.dir) {
+    for (const child of node.nodes ?? []) collect(child, out, ready)
+    return
+  }
+  if (node.key === undefined) return
+  const value = node.value ?? ''
+  if (node.key === READY_KEY) ready.value = value
+  else if (isConfigKey(node.key)) out.push({key: node.key, value, revision: node.modifiedIndex === undefined ? undefined : String(node.modifiedIndex)})
+}
+
+export class EtcdV2Datastore implements Datastore {
+  readonly kind = 'etcdv2' as const
+  readonly endpoints: readonly string[]
+  private readonly urls: URL[]
+  private readonly tls: TlsMaterial
+  private readonly timeoutMs: number
+  /** Index of the endpoint that answered last: later operations start there. */
+  private preferred = 0
+
+  constructor(conn: DatastoreConnection) {
+    this.urls = endpointsOf(conn)
+    this.endpoints = this.urls.map((u) => u.href)
+    this.tls = loadTlsMaterial(conn)
+    this.timeoutMs = conn.timeoutMs
+  }
+
+  /**
+   * Run `attempt` against each endpoint in order (starting at the one that answered
+   * last) until one answers. Transport failures, TLS failures, timeouts and 5xx move
+   * on; the whole operation never outlasts timeoutMs.
+   */
+  private async withEndpoint<T>(attempt: (base: URL, budgetMs: number) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.timeoutMs
+    const failures: AttemptFailure[] = []
+    const n = this.urls.length
+    let lastError: unknown
+    for (let i = 0; i < n; i++) {
+      const index = (this.preferred + i) % n
+      const url = this.urls[index]
+      const left = remaining(deadline)
+      if (left <= 0) {
+        failures.push({endpoint: url.href, reason: 'not tried: the timeout had passed'})
+        continue
+      }
+      // Share what is left between the endpoints not yet tried, so one endpoint that
+      // hangs cannot eat the budget of the others (a refused one returns at once).
+      const budget = Math.max(1, Math.floor(left / (n - i)))
+      try {
+        const result = await attempt(url, budget)
+        this.preferred = index
+        return result
+      } catch (error) {
+        if (isFelixctlError(error)) throw error
+        lastError = error
+        const e = error as AttemptError
+        failures.push({endpoint: url.href, reason: e instanceof AttemptError ? e.reason : failureReason(error), tls: e instanceof AttemptError && e.tls})
+      }
+    }
+    throw unreachableError(failures, this.tls, this.timeoutMs, lastError)
+  }
+
+  /** One request to one endpoint; 5xx is a failed attempt, anything else is an answer. */
+  private async request(base: URL, budgetMs: number, method: string, path: string, body?: string): Promise<{res: HttpResponse; json: V2Body}> {
+    const res = await httpRequest(new URL(path, base), method, this.tls, budgetMs, body)
+    if (res.status >= 500) {
+      let detail = ''
+      try {
+        const j = JSON.parse(res.body) as V2Body
+        if (j.message) detail = `: ${j.message}${j.cause ? ` (${j.cause})` : ''}`
+      } catch {
+        // not JSON: the status is enough
+      }
+      throw new AttemptError(`HTTP ${res.status}${detail}`, false)
+    }
+    if (res.status === 401 || res.status === 403) {
+      const j = safeJson(res.body)
+      throw new DatastoreError(`etcd at ${base.href} refused the request: HTTP ${res.status}${j?.message ? ` ${j.message}` : ''}`, {
+        endpoint: base.href,
+        code: 'datastore-denied',
+        hint: 'etcd authentication is not supported by Felix 2.0; check the etcd roles for the guest user',
+      })
+    }
+    return {res, json: parseBody(res)}
+  }
+
+  async readConfig(): Promise<ConfigTree> {
+    // ONE round trip: the whole /calico/v1 tree (workloads included), filtered here.
+    return this.withEndpoint(async (base, budget) => {
+      const {res, json} = await this.request(base, budget, 'GET', `${keyPath('/calico/v1')}?recursive=true&quorum=true`)
+      const revision = headerIndex(res, json)
+      if (res.status === 404 && json.errorCode === 100) return {kvs: [], ready: null, revision}
+      if (res.status !== 200) throw unexpected(base, res, json, 'read /calico/v1')
+      const kvs: Kv[] = []
+      const ready = {value: null as string | null}
+      collect(json.node, kvs, ready)
+      kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      return {kvs, ready: ready.value, revision}
+    })
+  }
+
+  async get(key: string): Promise<Kv | null> {
+    return this.withEndpoint((base, budget) => this.getAt(base, budget, key))
+  }
+
+  private async getAt(base: URL, budget: number, key: string): Promise<Kv | null> {
+    const {res, json} = await this.request(base, budget, 'GET', `${keyPath(key)}?quorum=true`)
+    if (res.status === 404 && json.errorCode === 100) return null
+    if (res.status !== 200) throw unexpected(base, res, json, `read ${key}`)
+    const node = json.node
+    if (!node || node.dir) return null
+    return {key: node.key ?? key, value: node.value ?? '', revision: node.modifiedIndex === undefined ? undefined : String(node.modifiedIndex)}
+  }
+
+  async put(key: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.withEndpoint(async (base, budget) => {
+      const started = Date.now()
+      const query = casQuery(options.ifRevision)
+      const {res, json} = await this.request(base, budget, 'PUT', keyPath(key) + query, `value=${encodeURIComponent(value)}`)
+      if (res.status === 200 || res.status === 201) {
+        return {
+          key,
+          previous: json.prevNode && !json.prevNode.dir ? json.prevNode.value ?? '' : null,
+          revision: json.node?.modifiedIndex === undefined ? undefined : String(json.node.modifiedIndex),
+        }
+      }
+      if (options.ifRevision !== undefined && isCasFailure(res, json)) {
+        throw await this.conflict(base, budget - (Date.now() - started), key, options.ifRevision, json)
+      }
+      throw refused(base, res, json, `write ${key}`)
+    })
+  }
+
+  async delete(key: string, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.withEndpoint(async (base, budget) => {
+      const started = Date.now()
+      if (options.ifRevision === '0') {
+        // "must not exist" on a delete: nothing to delete when it holds.
+        const current = await this.getAt(base, budget, key)
+        if (current === null) return {key, previous: null}
+        throw conflictError(key, '0', current)
+      }
+      const query = options.ifRevision !== undefined ? `?prevIndex=${encodeURIComponent(options.ifRevision)}` : ''
+      const {res, json} = await this.request(base, budget, 'DELETE', keyPath(key) + query)
+      if (res.status === 200) {
+        return {
+          key,
+          previous: json.prevNode && !json.prevNode.dir ? json.prevNode.value ?? '' : null,
+          revision: json.node?.modifiedIndex === undefined ? headerIndex(res) : String(json.node.modifiedIndex),
+        }
+      }
+      if (res.status === 404 && json.errorCode === 100) {
+        if (options.ifRevision !== undefined) throw conflictError(key, options.ifRevision, null)
+        return {key, previous: null}
+      }
+      if (options.ifRevision !== undefined && isCasFailure(res, json)) {
+        throw await this.conflict(base, budget - (Date.now() - started), key, options.ifRevision, json)
+      }
+      throw refused(base, res, json, `delete ${key}`)
+    })
+  }
+
+  /** Build the exit-7 error for a failed compare-and-swap, showing the current value when it can be read in time. */
+  private async conflict(base: URL, budget: number, key: string, ifRevision: string, json: V2Body): Promise<WriteRefusedError> {
+    let current: Kv | null | undefined
+    if (json.errorCode === 100) current = null
+    else if (budget > 0) {
+      try {
+        current = await this.getAt(base, budget, key)
+      } catch {
+        current = undefined
+      }
+    }
+    return conflictError(key, ifRevision, current)
+  }
+
+  async close(): Promise<void> {
+    // agent: false: every socket is closed with its response; nothing to release.
+  }
+}
+
+function safeJson(text: string): V2Body | undefined {
+  try {
+    return JSON.parse(text) as V2Body
+  } catch {
+    return undefined
+  }
+}
+
+function casQuery(ifRevision: string | undefined): string {
+  if (ifRevision === undefined) return ''
+  if (ifRevision === '0') return '?prevExist=false'
+  return `?prevIndex=${encodeURIComponent(ifRevision)}`
+}
+
+/** 101 Compare failed, 105 Key already exists (prevExist=false), 100 Key not found (prevIndex on a deleted key). */
+function isCasFailure(res: HttpResponse, json: V2Body): boolean {
+  return res.status === 412 || json.errorCode === 101 || json.errorCode === 105 || json.errorCode === 100
+}
+
+function unexpected(base: URL, res: HttpResponse, json: V2Body, what: string): DatastoreError {
+  return new DatastoreError(
+    `etcd at ${base.href} could not ${what}: HTTP ${res.status}${json.errorCode !== undefined ? ` errorCode ${json.errorCode}` : ''}${json.message ? ` ${json.message}` : ''}${json.cause ? ` (${json.cause})` : ''}`,
+    {endpoint: base.href, code: 'datastore-error', hint: 'check that the endpoint is an etcd serving the v2 API (etcd 3.4: --enable-v2)'},
+  )
+}
+
+function refused(base: URL, res: HttpResponse, json: V2Body, what: string): WriteRefusedError {
+  return new WriteRefusedError(
+    `etcd at ${base.href} refused to ${what}: HTTP ${res.status}${json.errorCode !== undefined ? ` errorCode ${json.errorCode}` : ''}${json.message ? ` ${json.message}` : ''}${json.cause ? ` (${json.cause})` : ''}`,
+    {code: 'etcd-rejected', hint: json.errorCode === 102 ? 'the key is a directory: name a leaf key' : 'check the key'},
+  )
+}

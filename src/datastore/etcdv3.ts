@@ -1,0 +1,307 @@
+/**
+ * The etcd v3 driver (the `etcd3` package, gRPC). Felix 2.0 itself reads v2; this
+ * driver serves clusters whose Calico data was migrated to the v3 key space.
+ *
+ * Only this module imports etcd3 (about 80 ms to load): src/datastore/index.ts
+ * imports this file dynamically, on the v3 path only.
+ *
+ * Fault handling: etcd3 wraps calls in cockatiel policies (3 retries globally, a
+ * circuit breaker per host) that can outlast any timeout, and it shuffles hosts. We
+ * switch both policies off and make one client per endpoint, so endpoints are tried
+ * in the order given and the whole operation is bounded by our own deadline (a gRPC
+ * deadline on each call plus a timer that wins the race if gRPC does not honour it).
+ */
+import type {Etcd3, IKeyValue, IOptions, IRangeResponse, ITxnResponse} from 'etcd3'
+import {DatastoreError, WriteRefusedError} from '../errors.js'
+import {isConfigKey} from './snapshot.js'
+import {AttemptFailure, TlsMaterial, conflictError, endpointsOf, tlsReason, isFelixctlError, loadTlsMaterial, remaining, unreachableError} from './tls.js'
+import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, WriteOptions, WriteResult} from './types.js'
+
+type Etcd3Module = typeof import('etcd3')
+type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>
+
+/**
+ * grpc-js sets the TLS servername to the endpoint's IP literal, and Node then prints
+ * DEP0123 ("Setting the TLS ServerName to an IP address...") on stderr, in the middle of
+ * felixctl's output. Drop that one warning; verification against the IP SAN is unchanged.
+ */
+let warningFilterInstalled = false
+function filterServernameWarning(): void {
+  if (warningFilterInstalled) return
+  warningFilterInstalled = true
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void
+  process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {
+    const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as {code?: string}).code : rest[1]
+    if (code === 'DEP0123') return
+    emit(warning, ...rest)
+  }) as typeof process.emitWarning
+}
+
+/** A 50,000-key range is about 3.5 MB, near grpc-js's default 4 MiB receive limit. */
+const MAX_RECEIVE_BYTES = 256 * 1024 * 1024
+
+/**
+ * A cockatiel-compatible policy that runs the call once: no retry, no breaker.
+ * Built by hand so that felixctl does not import cockatiel (a dependency of etcd3, not ours).
+ */
+function noopPolicy(): Policy {
+  const noEvent = () => ({dispose() {}})
+  return {
+    execute: (fn: (context: {signal: AbortSignal}) => unknown) => Promise.resolve().then(() => fn({signal: new AbortController().signal})),
+    onSuccess: noEvent,
+    onFailure: noEvent,
+  } as unknown as Policy
+}
+
+/** The exclusive end of a prefix range: the prefix with its last byte incremented. */
+function prefixEnd(prefix: string): Buffer {
+  const buf = Buffer.from(prefix)
+  for (let i = buf.length - 1; i >= 0; i--) {
+    if (buf[i] < 0xff) {
+      const end = Buffer.from(buf.subarray(0, i + 1))
+      end[i]++
+      return end
+    }
+  }
+  return Buffer.from([0])
+}
+
+function toKv(kv: IKeyValue): Kv {
+  return {key: kv.key.toString('utf8'), value: kv.value.toString('utf8'), revision: String(kv.mod_revision)}
+}
+
+class AttemptError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly tls: boolean,
+    readonly original?: unknown,
+  ) {
+    super(reason)
+  }
+}
+
+/** Turn a gRPC / etcd3 error into one short reason. */
+function grpcReason(error: unknown, budgetMs: number): {reason: string; tls: boolean} {
+  const msg = String((error as Error)?.message ?? error)
+  const last = /Last error: (.*?)(?: \(\d{4}-\d\d-\d\dT[^)]*\))?$/m.exec(msg)?.[1] ?? msg
+  if (/DEADLINE_EXCEEDED|Deadline exceeded/i.test(msg)) return {reason: `timed out after ${budgetMs} ms`, tls: false}
+  if (/ECONNREFUSED/.test(msg)) return {reason: 'connection refused', tls: false}
+  if (/ECONNRESET/.test(msg)) return {reason: 'connection reset by peer', tls: false}
+  if (/Name resolution failed|ENOTFOUND|EAI_AGAIN|getaddrinfo/i.test(msg)) {
+    const host = /target dns:([^\s:]+)/.exec(msg)?.[1] ?? /getaddrinfo \S+ (\S+)/.exec(msg)?.[1]
+    return {reason: `DNS lookup failed${host ? ` for ${host}` : ''}`, tls: false}
+  }
+  if (/certificate|ssl|tls|handshake|self[- ]signed|unable to verify|alert|secure context|key values mismatch/i.test(last)) {
+    return {reason: tlsReason(last.replace(/^Error: /, '')), tls: true}
+  }
+  return {reason: last.replace(/^\d+ [A-Z_]+: /, '').split('\n')[0], tls: false}
+}
+
+export class EtcdV3Datastore implements Datastore {
+  readonly kind = 'etcdv3' as const
+  readonly endpoints: readonly string[]
+  private readonly urls: URL[]
+  private readonly tls: TlsMaterial
+  private readonly timeoutMs: number
+  private readonly clients = new Map<number, Etcd3>()
+  private preferred = 0
+  private closed = false
+
+  private constructor(
+    private readonly mod: Etcd3Module,
+    conn: DatastoreConnection,
+  ) {
+    // One client per endpoint, so http and https endpoints may be mixed (etcd3 itself refuses a mix).
+    this.urls = endpointsOf(conn)
+    this.endpoints = this.urls.map((u) => u.href)
+    this.tls = loadTlsMaterial(conn)
+    this.timeoutMs = conn.timeoutMs
+  }
+
+  static async open(conn: DatastoreConnection): Promise<EtcdV3Datastore> {
+    const mod = (await import('etcd3')) as Etcd3Module & {default?: Etcd3Module}
+    return new EtcdV3Datastore(mod.Etcd3 ? mod : (mod.default as Etcd3Module), conn)
+  }
+
+  private client(index: number): Etcd3 {
+    let client = this.clients.get(index)
+    if (!client) {
+      const url = this.urls[index]
+      const options: IOptions = {
+        hosts: [url.href.replace(/\/$/, '')],
+        dialTimeout: this.timeoutMs,
+        grpcOptions: {
+          'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
+          'grpc.max_send_message_length': MAX_RECEIVE_BYTES,
+          // Fail fast when a host is down instead of backing off for seconds.
+          'grpc.initial_reconnect_backoff_ms': 100,
+          'grpc.max_reconnect_backoff_ms': 1000,
+        },
+        faultHandling: {host: () => noopPolicy(), global: noopPolicy()},
+      }
+      // TLS files are read (and checked) whatever the scheme, but only https uses them.
+      if (url.protocol === 'https:') {
+        if (/^\[?[\d.:]+\]?$/.test(url.hostname)) filterServernameWarning()
+        options.credentials = {rootCertificate: this.tls.ca as Buffer, privateKey: this.tls.key, certChain: this.tls.cert}
+      }
+      client = new this.mod.Etcd3(options)
+      this.clients.set(index, client)
+    }
+    return client
+  }
+
+  private dropClient(index: number): void {
+    const client = this.clients.get(index)
+    if (!client) return
+    this.clients.delete(index)
+    // etcd3's Host.resetAllServices() works around an old grpc-node bug (#1487) by
+    // waiting up to 1 s for a CONNECTING channel before closing it, which keeps the
+    // process alive for that second after a hung endpoint. grpc-js 1.14 closes a
+    // connecting channel cleanly, so close the channels first, then the client.
+    const hosts = (client as unknown as {pool?: {hosts?: Array<{cachedServices?: Record<string, {close(): void} | undefined>}>}}).pool?.hosts ?? []
+    for (const host of hosts) {
+      for (const service of Object.values(host.cachedServices ?? {})) service?.close()
+      host.cachedServices = Object.create(null) as Record<string, undefined>
+    }
+    client.close()
+  }
+
+  /** Try each endpoint in order (starting with the one that answered last), bounded by timeoutMs overall. */
+  private async withEndpoint<T>(attempt: (client: Etcd3, deadline: Date, budgetMs: number) => Promise<T>): Promise<T> {
+    if (this.closed) throw new DatastoreError('the etcd v3 connection is closed', {code: 'datastore-closed'})
+    const deadline = Date.now() + this.timeoutMs
+    const failures: AttemptFailure[] = []
+    const n = this.urls.length
+    let lastError: unknown
+    for (let i = 0; i < n; i++) {
+      const index = (this.preferred + i) % n
+      const url = this.urls[index]
+      const left = remaining(deadline)
+      if (left <= 0) {
+        failures.push({endpoint: url.href, reason: 'not tried: the timeout had passed'})
+        continue
+      }
+      const budget = Math.max(1, Math.floor(left / (n - i)))
+      let timer: NodeJS.Timeout | undefined
+      try {
+        let client: Etcd3
+        try {
+          client = this.client(index)
+        } catch (error) {
+          // grpc builds the secure context here: a key that does not match its certificate.
+          const {reason, tls} = grpcReason(error, budget)
+          throw new AttemptError(reason, tls || /mismatch|PEM|key/i.test(reason), error)
+        }
+        // Our timer fires first and closes the channels (dropClient below); the gRPC
+        // deadline is only a backstop. Were gRPC's deadline first, etcd3 would reset the
+        // host with a 1 s waitForReady that delays the exit of the process.
+        const call = attempt(client, new Date(Date.now() + budget + 20), budget)
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new AttemptError(`timed out after ${budget} ms`, false)), budget)
+          timer.unref()
+        })
+        call.catch(() => undefined)
+        const result = await Promise.race([call, timeout])
+        this.preferred = index
+        return result
+      } catch (error) {
+        if (isFelixctlError(error)) throw error
+        lastError = error
+        this.dropClient(index)
+        const {reason, tls} = error instanceof AttemptError ? error : grpcReason(error, budget)
+        failures.push({endpoint: url.href, reason, tls})
+      } finally {
+        if (timer) clearTimeout(timer)
+      }
+    }
+    throw unreachableError(failures, this.tls, this.timeoutMs, lastError)
+  }
+
+  async readConfig(): Promise<ConfigTree> {
+    // ONE round trip: a txn of three reads. The host range also returns workload keys
+    // (they live under /calico/v1/host/<h>/workload/); they are filtered out here.
+    return this.withEndpoint(async (client, deadline) => {
+      const res: ITxnResponse = await client.kv.txn(
+        {
+          compare: [],
+          success: [
+            {request_range: {key: Buffer.from(CONFIG_PREFIX), range_end: prefixEnd(CONFIG_PREFIX)}},
+            {request_range: {key: Buffer.from(HOST_PREFIX), range_end: prefixEnd(HOST_PREFIX)}},
+            {request_range: {key: Buffer.from(READY_KEY)}},
+          ],
+          failure: [],
+        },
+        {deadline},
+      )
+      const ranges = res.responses.map((r) => (r as unknown as {response_range: IRangeResponse}).response_range)
+      const kvs: Kv[] = []
+      for (const range of ranges.slice(0, 2)) {
+        for (const kv of range?.kvs ?? []) {
+          const key = kv.key.toString('utf8')
+          if (isConfigKey(key)) kvs.push(toKv(kv))
+        }
+      }
+      kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      const readyKv = ranges[2]?.kvs?.[0]
+      return {kvs, ready: readyKv ? readyKv.value.toString('utf8') : null, revision: String(res.header.revision)}
+    })
+  }
+
+  async get(key: string): Promise<Kv | null> {
+    return this.withEndpoint(async (client, deadline) => {
+      const res = await client.kv.range({key: Buffer.from(key)}, {deadline})
+      return res.kvs[0] ? toKv(res.kvs[0]) : null
+    })
+  }
+
+  async put(key: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
+    const write = {request_put: {key: Buffer.from(key), value: Buffer.from(value), prev_kv: true}}
+    return this.casTxn(key, options.ifRevision, write, (res) => {
+      const put = (res.responses[0] as unknown as {response_put?: {prev_kv?: IKeyValue}}).response_put
+      return {key, previous: put?.prev_kv ? put.prev_kv.value.toString('utf8') : null, revision: String(res.header.revision)}
+    })
+  }
+
+  async delete(key: string, options: WriteOptions = {}): Promise<WriteResult> {
+    const write = {request_delete_range: {key: Buffer.from(key), prev_kv: true}}
+    return this.casTxn(key, options.ifRevision, write, (res) => {
+      const del = (res.responses[0] as unknown as {response_delete_range?: {prev_kvs?: IKeyValue[]}}).response_delete_range
+      const prev = del?.prev_kvs?.[0]
+      return {key, previous: prev ? prev.value.toString('utf8') : null, revision: String(res.header.revision)}
+    })
+  }
+
+  /**
+   * One txn: compare mod_revision (or create_revision == 0 for "must not exist"),
+   * write on success, read the key on failure to show what is there now.
+   */
+  private casTxn(
+    key: string,
+    ifRevision: string | undefined,
+    write: Record<string, unknown>,
+    ok: (res: ITxnResponse) => WriteResult,
+  ): Promise<WriteResult> {
+    const {CompareResult, CompareTarget} = this.mod
+    if (ifRevision !== undefined && !/^\d+$/.test(ifRevision)) {
+      return Promise.reject(new WriteRefusedError(`invalid revision ${JSON.stringify(ifRevision)} for ${key}`, {code: 'revision-invalid', hint: 'a revision is a decimal number'}))
+    }
+    const compare =
+      ifRevision === undefined
+        ? []
+        : ifRevision === '0'
+          ? [{key: Buffer.from(key), result: CompareResult.Equal, target: CompareTarget.Create, create_revision: 0}]
+          : [{key: Buffer.from(key), result: CompareResult.Equal, target: CompareTarget.Mod, mod_revision: ifRevision}]
+    return this.withEndpoint(async (client, deadline) => {
+      const res = await client.kv.txn({compare, success: [write], failure: [{request_range: {key: Buffer.from(key)}}]}, {deadline})
+      if (res.succeeded) return ok(res)
+      const range = (res.responses[0] as unknown as {response_range?: IRangeResponse}).response_range
+      const current = range?.kvs?.[0] ? toKv(range.kvs[0]) : null
+      throw conflictError(key, ifRevision as string, current)
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    for (const index of [...this.clients.keys()]) this.dropClient(index)
+  }
+}
