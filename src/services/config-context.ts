@@ -163,11 +163,8 @@ export function kernelHostnameFrom(host: string | undefined): string {
   return h
 }
 
-export function readyWarning(ready: string | null): string | null {
-  if (ready === null) return '/calico/v1/Ready is missing: Felix would wait for it before starting'
-  if (ready !== 'true') return `/calico/v1/Ready is ${JSON.stringify(ready)}, not "true": Felix would wait before starting`
-  return null
-}
+/** Why Felix would wait at start-up with this Ready flag (one implementation, in the datastore package). */
+export {readyProblem as readyWarning} from '../datastore/index.js'
 
 /** Resolve again with some layers replaced (what a `set` would leave behind). */
 export function resolveWith(ctx: ConfigContext, changes: {env?: RawEntry[]; file?: FileLayerInput; kvs?: ConfigTree['kvs']}, probe: FileProbe = realFileProbe()): Resolution {
