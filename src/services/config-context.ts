@@ -164,7 +164,8 @@ export function kernelHostnameFrom(host: string | undefined): string {
 }
 
 /** Why Felix would wait at start-up with this Ready flag (one implementation, in the datastore package). */
-export {readyProblem as readyWarning} from '../datastore/index.js'
+import {readyProblem} from '../datastore/index.js'
+export const readyWarning = readyProblem
 
 /** Resolve again with some layers replaced (what a `set` would leave behind). */
 export function resolveWith(ctx: ConfigContext, changes: {env?: RawEntry[]; file?: FileLayerInput; kvs?: ConfigTree['kvs']}, probe: FileProbe = realFileProbe()): Resolution {
