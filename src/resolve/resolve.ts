@@ -145,6 +145,8 @@ export function resolveFelixConfig(input: ResolveInput): Resolution {
   let reached: LayerName[] = []
   let host = input.kernelHostname
   let hostLayer: RawEntry[] = []
+  /** Before the Go-map collapse: with FelixHostname "" two host directories may set one key. */
+  let hostLayerAll: RawEntry[] = []
   let globalLayer: RawEntry[] = []
   let stopped: FatalStage | null = null
   const fatalFrom = (stage: FatalStage, f: NonNullable<PassResult['fatal']>): Fatal => ({stage, param: f.param.name, layer: f.entry.layer, message: f.message})
@@ -176,7 +178,8 @@ export function resolveFelixConfig(input: ResolveInput): Resolution {
   if (!stopped) {
     if (input.datastore.state === 'loaded') {
       globalLayer = asGoMap(globalEntries(input.datastore.kvs))
-      hostLayer = asGoMap(hostEntries(input.datastore.kvs, host))
+      hostLayerAll = hostEntries(input.datastore.kvs, host)
+      hostLayer = asGoMap(hostLayerAll)
     }
     if (input.datastore.state !== 'unavailable') {
       // §5.5: global, then per-host; no error check in between.
@@ -193,7 +196,7 @@ export function resolveFelixConfig(input: ResolveInput): Resolution {
     if (v) fatal = {stage: 'validate', ...v}
   }
 
-  return buildResolution({input, registry, typed, reported, fatal, reached, host, env, fileEntries, hostLayer, globalLayer, classify, datastore, stopped})
+  return buildResolution({input, registry, typed, reported, fatal, reached, host, env, fileEntries, hostLayer: hostLayerAll, globalLayer, classify, datastore, stopped})
 }
 
 function validate(typed: Map<string, TypedValue>): Omit<Fatal, 'stage'> | null {
@@ -230,6 +233,7 @@ interface BuildArgs {
   host: string
   env: RawEntry[]
   fileEntries: RawEntry[]
+  /** Every per-host entry read, including keys that the Go map collapses (FelixHostname ""). */
   hostLayer: RawEntry[]
   globalLayer: RawEntry[]
   classify: (e: RawEntry) => Outcome
@@ -281,7 +285,10 @@ function buildResolution(a: BuildArgs): Resolution {
           param: p.name,
           layer,
           origin: inLayer[0].origin,
-          message: `${LAYER_WORDS[layer]} sets ${p.name} under ${inLayer.length} spellings (${inLayer.map((e) => e.key).join(', ')}) with different values: which one Felix uses depends on Go's random map order`,
+          message:
+            new Set(inLayer.map((e) => e.key)).size === 1
+              ? `${inLayer.length} host directories set ${p.name} with different values (${inLayer.map((e) => e.origin.key).join(', ')}): FelixHostname is "", so Felix merges every host and Go's random map order decides`
+              : `${LAYER_WORDS[layer]} sets ${p.name} under ${inLayer.length} spellings (${inLayer.map((e) => e.key).join(', ')}) with different values: which one Felix uses depends on Go's random map order`,
           hint: `keep only the canonical spelling ${p.name}`,
         })
       }
@@ -304,7 +311,10 @@ function buildResolution(a: BuildArgs): Resolution {
         message = o.kind === 'invalid' ? `${o.message}; Felix uses the default, and this layer still hides lower ones` : o.kind === 'none' ? '`none`: the zero value' : null
       } else if (winner && winner.layer === e.layer) {
         status = 'ignored'
-        message = `another spelling (${winner.key}) in the same layer was taken; Go's map order decides`
+        message =
+          winner.key === e.key
+            ? `another host directory's value (${winner.origin.key}) was taken: with FelixHostname "" Felix merges every host, and Go's map order decides`
+            : `another spelling (${winner.key}) in the same layer was taken; Go's map order decides`
       } else {
         status = 'shadowed'
         message = winner ? `shadowed by ${describeEntry(winner)}` : 'shadowed'

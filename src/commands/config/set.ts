@@ -27,7 +27,7 @@ With no VALUE on a TTY, felixctl prompts for one.`
   static override examples = [
     {description: 'Preview a felix.cfg change as a diff (nothing written)', command: '<%= config.bin %> <%= command.id %> LogSeverityScreen WARNING --layer file -c examples/felix.cfg --snapshot examples/snapshot.json --dry-run'},
     {description: 'Set it in an env file (FELIX_LOGSEVERITYFILE)', command: 'cp examples/felix.env /tmp/felix.env && <%= config.bin %> <%= command.id %> LogSeverityFile DEBUG --layer env --env-file /tmp/felix.env -c examples/felix.cfg --snapshot examples/snapshot.json'},
-    {description: 'Global etcd, with compare-and-swap', command: '<%= config.bin %> <%= command.id %> IpInIpMtu 1400 --layer global --etcd-endpoints http://127.0.0.1:2379 --if-revision 42 --yes'},
+    {description: 'Global etcd ($ETCD: its URL), compare-and-swap: only if the key does not exist yet (revision 0)', command: '<%= config.bin %> <%= command.id %> ChainInsertMode append --layer global --etcd-endpoints $ETCD --if-revision 0 --yes'},
   ]
   static override args = {
     name: Args.string({description: 'Parameter name (case-insensitive; written with its canonical spelling)', required: true}),

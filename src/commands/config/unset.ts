@@ -13,7 +13,7 @@ export default class ConfigUnset extends FelixctlCommand {
   static override description = 'Shows the effective value before and after: the next layer down (or the default) takes over. --fix-spelling in felix.cfg also removes other spellings of the key.'
   static override examples = [
     {description: 'Preview removing a key from felix.cfg', command: '<%= config.bin %> <%= command.id %> LogSeverityScreen --layer file -c examples/felix.cfg --snapshot examples/snapshot.json --dry-run'},
-    {description: 'Remove a per-host override from etcd', command: '<%= config.bin %> <%= command.id %> IpInIpMtu --layer host --host node1 --etcd-endpoints http://127.0.0.1:2379 --yes'},
+    {description: 'Remove a per-host override from etcd ($ETCD: its URL)', command: '<%= config.bin %> <%= command.id %> IpInIpMtu --layer host --host node1 --etcd-endpoints $ETCD --yes'},
   ]
   static override args = {name: Args.string({description: 'Parameter name (case-insensitive)', required: true})}
   static override flags = {output: outputFlag(), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, ...datastoreFlags, ...writeFlags}

@@ -9,7 +9,7 @@ export default class DatastoreExport extends FelixctlCommand {
   static override description = 'For support bundles and offline diagnosis: `felixctl config list --snapshot FILE` later evaluates exactly what was in etcd. One read of the datastore.'
   static override examples = [
     {description: 'Re-export a snapshot (normally: from a live etcd)', command: '<%= config.bin %> <%= command.id %> --snapshot examples/snapshot.json'},
-    {description: 'From a live etcd into a file', command: '<%= config.bin %> <%= command.id %> --etcd-endpoints http://127.0.0.1:2379 > felix-snapshot.json'},
+    {description: 'From a live etcd ($ETCD: its URL) into a file', command: '<%= config.bin %> <%= command.id %> --etcd-endpoints $ETCD > felix-snapshot.json'},
   ]
   static override flags = {
     output: Flags.string({char: 'o', summary: 'Output format.', options: ['json', 'yaml'], default: 'json'}),

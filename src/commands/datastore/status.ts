@@ -10,7 +10,7 @@ export default class DatastoreStatus extends FelixctlCommand {
   static override description = 'Connects the way Felix would (DatastoreType, EtcdEndpoints or EtcdScheme://EtcdAddr, TLS files from the env and file layers) unless overridden. Exit 5 when etcd cannot be reached.'
   static override examples = [
     {description: 'Status of a snapshot (offline)', command: '<%= config.bin %> <%= command.id %> --snapshot examples/snapshot.json'},
-    {description: 'A specific etcd, as JSON, giving up after 2 seconds', command: '<%= config.bin %> <%= command.id %> --etcd-endpoints http://127.0.0.1:2379 --etcd-timeout 2s -o json'},
+    {description: 'A specific etcd ($ETCD: its URL), as JSON, giving up after 2 seconds', command: '<%= config.bin %> <%= command.id %> --etcd-endpoints $ETCD --etcd-timeout 2s -o json'},
   ]
   static override flags = {output: outputFlag(['table', 'json', 'yaml']), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, ...datastoreFlags}
 

@@ -14,7 +14,7 @@ With --load-module: modprobe nf_conntrack (not under --root) and an /etc/modules
 Exit code 3 when the value given is invalid or the result still misses the recommendation, 6 when /proc/sys or a file cannot be written (nothing is half-written).`
   static override examples = [
     {description: 'Show what would change on a copy of an image tree, writing nothing', command: '<%= config.bin %> <%= command.id %> --root test/fixtures/sysctl/debian-fresh --dry-run'},
-    {description: 'Prepare an image: persist 2000000 and load nf_conntrack at boot', command: 'cp -a test/fixtures/sysctl/debian-fresh /tmp/img && <%= config.bin %> <%= command.id %> --root /tmp/img --value 2000000 --load-module --yes'},
+    {description: 'Prepare an image: persist 2000000 and load nf_conntrack at boot', command: 'rm -rf /tmp/img && cp -a test/fixtures/sysctl/debian-fresh /tmp/img && <%= config.bin %> <%= command.id %> --root /tmp/img --value 2000000 --load-module --yes'},
     {description: 'Persist in /etc/sysctl.conf of the tree (replacing an existing line)', command: '<%= config.bin %> <%= command.id %> --root /tmp/img --persist-to /etc/sysctl.conf --yes -o json'},
   ]
   static override flags = {
