@@ -1,22 +1,11 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {FelixctlCommand} from '../../cli/base.js'
-import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
+import {datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
 import {outputFlag} from '../../cli/flags.js'
-import {isInteractive, promptConfirm, promptValue} from '../../cli/prompts.js'
+import {runConfigWrite, writeFlags} from '../../cli/config-write-flow.js'
+import {isInteractive, promptValue} from '../../cli/prompts.js'
 import {UsageError} from '../../errors.js'
-import {colourEnabled} from '../../render/format.js'
-import {renderConfigWrite} from '../../render/config-write.js'
-import {applyConfigWrite, planConfigWrite, valueChoices, validateForPrompt, WriteLayer} from '../../services/config-write.js'
-
-export const writeFlags = {
-  layer: Flags.string({summary: 'Which layer to change.', options: ['global', 'host', 'file', 'env'], required: true}),
-  'if-revision': Flags.string({summary: 'etcd compare-and-swap: write only if the key\'s revision (v3 mod_revision, v2 modifiedIndex) is this; 0 = only if absent.', helpValue: 'N'}),
-  'fix-spelling': Flags.boolean({summary: 'In felix.cfg, also remove other spellings of the same key (they override the canonical one).'}),
-  force: Flags.boolean({summary: 'Write an unknown parameter name, or a change after which Felix would not start.'}),
-  'dry-run': Flags.boolean({summary: 'Show what would change (a diff for files) and write nothing.'}),
-  yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation before writing to etcd.'}),
-  'follow-symlinks': Flags.boolean({summary: 'Edit through a symbolic link that points outside the file\'s directory.'}),
-}
+import {valueChoices, validateForPrompt} from '../../services/config-write.js'
 
 export default class ConfigSet extends FelixctlCommand {
   static override summary = 'Set a Felix parameter in one layer: global or per-host etcd, felix.cfg (in place), or an env file.'
@@ -42,27 +31,6 @@ With no VALUE on a TTY, felixctl prompts for one.`
       if (!isInteractive()) throw new UsageError('config set needs a VALUE (no TTY to prompt on)', {hint: `felixctl config set ${args.name} VALUE --layer ${flags.layer}`})
       value = await promptValue(`Value for ${args.name}`, valueChoices(args.name, flags['felix-version']), (v) => validateForPrompt(args.name, v, flags['felix-version']))
     }
-    const plan = await planConfigWrite({
-      ...configContextOptions(flags),
-      op: 'set',
-      name: args.name,
-      value,
-      layer: flags.layer as WriteLayer,
-      ifRevision: flags['if-revision'],
-      fixSpelling: flags['fix-spelling'],
-      force: flags.force,
-      followSymlinks: flags['follow-symlinks'],
-    })
-    for (const w of plan.warnings) this.err(w)
-    if (plan.restart && !flags['dry-run']) {
-      this.err(`note: ${plan.restart}`)
-      if (!flags.yes && isInteractive() && !(await promptConfirm(`Write ${plan.target}?`))) {
-        this.err('nothing written')
-        return plan
-      }
-    }
-    const result = await applyConfigWrite(plan, {dryRun: flags['dry-run']})
-    this.out(await renderConfigWrite(result, flags.output, colourEnabled()))
-    return result
+    return runConfigWrite({out: (t) => this.out(t), err: (t) => this.err(t)}, 'set', args.name, value, flags)
   }
 }

@@ -1,12 +1,8 @@
 import {Args} from '@oclif/core'
 import {FelixctlCommand} from '../../cli/base.js'
-import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
+import {datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
 import {outputFlag} from '../../cli/flags.js'
-import {isInteractive, promptConfirm} from '../../cli/prompts.js'
-import {colourEnabled} from '../../render/format.js'
-import {renderConfigWrite} from '../../render/config-write.js'
-import {applyConfigWrite, planConfigWrite, WriteLayer} from '../../services/config-write.js'
-import {writeFlags} from './set.js'
+import {runConfigWrite, writeFlags} from '../../cli/config-write-flow.js'
 
 export default class ConfigUnset extends FelixctlCommand {
   static override summary = 'Remove a Felix parameter from one layer (etcd key, felix.cfg lines, or env-file variable).'
@@ -20,26 +16,6 @@ export default class ConfigUnset extends FelixctlCommand {
 
   async run() {
     const {args, flags} = await this.parse(ConfigUnset)
-    const plan = await planConfigWrite({
-      ...configContextOptions(flags),
-      op: 'unset',
-      name: args.name,
-      layer: flags.layer as WriteLayer,
-      ifRevision: flags['if-revision'],
-      fixSpelling: flags['fix-spelling'],
-      force: flags.force,
-      followSymlinks: flags['follow-symlinks'],
-    })
-    for (const w of plan.warnings) this.err(w)
-    if (plan.restart && !flags['dry-run']) {
-      this.err(`note: ${plan.restart}`)
-      if (!flags.yes && isInteractive() && !(await promptConfirm(`Delete ${plan.target}?`))) {
-        this.err('nothing written')
-        return plan
-      }
-    }
-    const result = await applyConfigWrite(plan, {dryRun: flags['dry-run']})
-    this.out(await renderConfigWrite(result, flags.output, colourEnabled()))
-    return result
+    return runConfigWrite({out: (t) => this.out(t), err: (t) => this.err(t)}, 'unset', args.name, undefined, flags)
   }
 }

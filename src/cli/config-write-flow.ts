@@ -1,0 +1,63 @@
+/**
+ * The part of `config set` and `config unset` between the flags and the service: plan, show the
+ * warnings, say that Felix will restart and ask on a TTY (unless --yes), apply, render.
+ */
+import {Flags} from '@oclif/core'
+import {colourEnabled} from '../render/format.js'
+import {renderConfigWrite} from '../render/config-write.js'
+import {applyConfigWrite, planConfigWrite, ConfigWriteOptions, WriteLayer} from '../services/config-write.js'
+import {ParsedConfigFlags, configContextOptions} from './config-flags.js'
+import {isInteractive, promptConfirm} from './prompts.js'
+
+export const writeFlags = {
+  layer: Flags.string({summary: 'Which layer to change.', options: ['global', 'host', 'file', 'env'], required: true}),
+  'if-revision': Flags.string({summary: 'etcd compare-and-swap: write only if the key\'s revision (v3 mod_revision, v2 modifiedIndex) is this; 0 = only if absent.', helpValue: 'N'}),
+  'fix-spelling': Flags.boolean({summary: 'In felix.cfg, also remove other spellings of the same key (they override the canonical one).'}),
+  force: Flags.boolean({summary: 'Write an unknown parameter name, or a change after which Felix would not start.'}),
+  'dry-run': Flags.boolean({summary: 'Show what would change (a diff for files) and write nothing.'}),
+  yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation before writing to etcd.'}),
+  'follow-symlinks': Flags.boolean({summary: 'Edit through a symbolic link that points outside the file\'s directory.'}),
+}
+
+export interface WriteFlowFlags extends ParsedConfigFlags {
+  layer: string
+  'if-revision'?: string
+  'fix-spelling'?: boolean
+  force?: boolean
+  'dry-run'?: boolean
+  yes?: boolean
+  'follow-symlinks'?: boolean
+  output: string
+}
+
+export async function runConfigWrite(
+  io: {out(text: string): void; err(text: string): void},
+  op: 'set' | 'unset',
+  name: string,
+  value: string | undefined,
+  flags: WriteFlowFlags,
+): Promise<unknown> {
+  const options: ConfigWriteOptions = {
+    ...configContextOptions(flags),
+    op,
+    name,
+    value,
+    layer: flags.layer as WriteLayer,
+    ifRevision: flags['if-revision'],
+    fixSpelling: flags['fix-spelling'],
+    force: flags.force,
+    followSymlinks: flags['follow-symlinks'],
+  }
+  const plan = await planConfigWrite(options)
+  for (const w of plan.warnings) io.err(w)
+  if (plan.restart && !flags['dry-run']) {
+    io.err(`note: ${plan.restart}`)
+    if (!flags.yes && isInteractive() && !(await promptConfirm(`${op === 'set' ? 'Write' : 'Delete'} ${plan.target}?`))) {
+      io.err('nothing written')
+      return plan
+    }
+  }
+  const result = await applyConfigWrite(plan, {dryRun: flags['dry-run']})
+  io.out(await renderConfigWrite(result, flags.output, colourEnabled()))
+  return result
+}
