@@ -1,0 +1,21 @@
+/**
+ * @oclif/plugin-not-found offers "did you mean" only as a prompt on a TTY. Without one (scripts,
+ * CI) this hook still names the closest commands on stderr; the plugin then ends with exit 127,
+ * which the top-level handler reports as a usage error (2).
+ */
+import type {Hook} from '@oclif/core'
+import {didYouMean} from '../lib/did-you-mean.js'
+
+const hook: Hook<'command_not_found'> = async function (opts) {
+  if (process.stdin.isTTY) return
+  const ids = opts.config.commands.filter((c) => !c.hidden).map((c) => c.id)
+  // Compare as many words as the closest command ids have (`confg:get:X` -> `confg:get`).
+  const words = opts.id.split(':')
+  // The longest prefix of the typed words that is close to a command wins (trailing words are arguments).
+  let found: string[] = []
+  for (let n = Math.min(3, words.length); n >= 1 && found.length === 0; n--) found = didYouMean(words.slice(0, n).join(':'), ids, 3)
+  const list = found.map((c) => `${opts.config.bin} ${c.replaceAll(':', ' ')}`)
+  if (list.length) process.stderr.write(`Did you mean ${list.join(', or ')}?\n`)
+}
+
+export default hook

@@ -1,0 +1,55 @@
+/** End-to-end: what surrounds the commands — help with examples, did-you-mean, version, completion. */
+import {describe, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {REPO_ROOT, runCli} from '../helpers/cli.js'
+
+const manifest = () => JSON.parse(readFileSync(join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {examples?: unknown[]; hidden?: boolean; pluginType?: string}>}
+
+describe('the CLI shell', () => {
+  test('every felixctl command has examples, shown by `felixctl help <command>`', async () => {
+    const ids = Object.keys(manifest().commands)
+    assert.ok(ids.length >= 14, `only ${ids.length} commands in the manifest`)
+    for (const id of ids) {
+      const c = manifest().commands[id]
+      assert.ok((c.examples ?? []).length >= 2, `${id} has fewer than two examples`)
+    }
+    const r = await runCli(['help', 'config', 'get'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^EXAMPLES$/m)
+    assert.match(r.stdout, /\$ felixctl config get LogSeverityFile/)
+  })
+
+  for (const [typed, expected] of [
+    [['confg', 'get', 'X'], 'felixctl config get'],
+    [['sysctl', 'chek'], 'felixctl sysctl check'],
+    [['doctr'], 'felixctl doctor'],
+  ] as const) {
+    test(`a mistyped command (${typed.join(' ')}) is a usage error with a did-you-mean`, async () => {
+      const r = await runCli([...typed])
+      assert.equal(r.code, 2)
+      assert.equal(r.stdout, '')
+      assert.ok(r.stderr.includes(`Did you mean ${expected}`), r.stderr)
+    })
+  }
+
+  test('an unknown flag is a usage error (2) without a stack trace', async () => {
+    const r = await runCli(['config', 'list', '--no-such-flag'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /no-such-flag/)
+    assert.doesNotMatch(r.stderr, /\n\s+at /)
+  })
+
+  test('--version names felixctl and the node version', async () => {
+    const r = await runCli(['--version'])
+    assert.equal(r.code, 0)
+    assert.match(r.stdout, /^felixctl\/\d+\.\d+\.\d+ .* node-v\d+/)
+  })
+
+  test('shell completion is available', async () => {
+    const r = await runCli(['autocomplete', 'script', 'bash'], {env: {XDG_CACHE_HOME: join(REPO_ROOT, 'node_modules', '.cache-test')}})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /FELIXCTL_AC_BASH_SETUP_PATH/)
+  })
+})
