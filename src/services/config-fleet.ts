@@ -1,0 +1,381 @@
+/**
+ * Fleet views (issue 8): `config list --all-hosts`, `config get NAME --all-hosts`,
+ * `config diff --host A [--host B]`. One read of the datastore (readConfig: one v3 txn of
+ * range reads, or one recursive v2 GET), one pass to group the keys by host directory,
+ * then every host directory evaluated with the resolver (fast path in fleet-eval.ts).
+ *
+ * Remote hosts' env and file layers are invisible: by default each host is evaluated with
+ * no env and no config file, i.e. what etcd alone gives it. With --with-local, this
+ * machine's env and file apply to every host, except FelixHostname: that names this
+ * machine's own host directory and would send every host to it, so it is dropped.
+ */
+import {NotFoundError, UsageError} from '../errors.js'
+import {didYouMean} from '../lib/did-you-mean.js'
+import {CONFIG_PREFIX, HOST_PREFIX, Kv} from '../datastore/types.js'
+import {RawEntry, SourceName} from '../layers/types.js'
+import {getRegistry, requireParam} from '../params/index.js'
+import {realFileProbe} from '../params/kinds.js'
+import {ParamDef, Registry, TypedValue} from '../params/types.js'
+import {FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
+import {Diagnostic, Fatal} from '../resolve/types.js'
+import type {Datastore} from '../datastore/types.js'
+import {ConfigContextOptions, DatastoreRead, openConfiguredDatastore, readLocalLayers, readyWarning} from './config-context.js'
+import {FleetCell, FleetEvaluator, HostEvaluation} from './fleet-eval.js'
+
+export type {FleetCell, HostEvaluation} from './fleet-eval.js'
+
+export interface FleetOptions extends Omit<ConfigContextOptions, 'host'> {
+  /** Apply this machine's env and file layers to every host (FelixHostname excepted). */
+  withLocal?: boolean
+  /** Only these parameters (names case-insensitive); default every parameter etcd can set. */
+  params?: string[]
+  /** false: the full resolver for every host (slower; the fast path's reference). */
+  fast?: boolean
+}
+
+/** What the datastore read was, without the keys (they are not kept after evaluation). */
+export type FleetReadFrom = Omit<DatastoreRead, 'tree'> & {revision?: string}
+
+export interface FleetContext {
+  felixVersion: string
+  readFrom: FleetReadFrom
+  localLayers: 'hidden' | 'applied'
+  note: string
+  params: string[]
+  /** Host directories with config keys, sorted. */
+  hostNames: string[]
+  evaluator: FleetEvaluator
+  /** Config keys per host directory (one pass over the read). */
+  byHost: Map<string, HostKv[]>
+  warnings: string[]
+}
+
+export const HIDDEN_NOTE = "the env and file layers of remote hosts are not visible: each host is evaluated with etcd's per-host and global layers only (--with-local applies this machine's env and config file to every host)"
+export const APPLIED_NOTE = "this machine's env and config file are applied to every host (--with-local), FelixHostname excepted: each host directory is evaluated as its own FelixHostname"
+
+/** Compared parameters: the named ones, or every parameter etcd can set (local-only ones never differ by host). */
+export function fleetParams(registry: Registry, names: string[] | undefined): ParamDef[] {
+  if (!names?.length) return registry.params.filter((p) => !p.localOnly)
+  const picked = new Set<string>()
+  for (const n of names) {
+    const def = requireParam(registry, n)
+    if (def.localOnly) {
+      throw new UsageError(`${def.name} is local-only: Felix never reads it from etcd, so the datastore cannot make it differ between hosts`, {
+        param: def.name,
+        hint: `use felixctl config get ${def.name} --host NODE to see it for one host`,
+      })
+    }
+    picked.add(def.name)
+  }
+  return registry.params.filter((p) => picked.has(p.name))
+}
+
+function stripFelixHostname(entries: readonly RawEntry[]): {kept: RawEntry[]; dropped: RawEntry[]} {
+  const kept: RawEntry[] = []
+  const dropped: RawEntry[] = []
+  for (const e of entries) (e.key.toLowerCase() === 'felixhostname' ? dropped : kept).push(e)
+  return {kept, dropped}
+}
+
+/** A host directory's config key, with the parameter name as spelt (parsed once). */
+export interface HostKv {
+  name: string
+  kv: Kv
+}
+
+/**
+ * One pass over the read: global keys, and config keys grouped by host directory.
+ * Same rule as parseHostConfigKey (/calico/v1/host/<host>/config/<Name>, both non-empty),
+ * with indexOf instead of split: this loop sees every key of the fleet.
+ */
+export function groupFleetKvs(kvs: readonly Kv[]): {globalKvs: Kv[]; byHost: Map<string, HostKv[]>} {
+  const globalKvs: Kv[] = []
+  const byHost = new Map<string, HostKv[]>()
+  const start = HOST_PREFIX.length
+  for (const kv of kvs) {
+    const key = kv.key
+    if (key.startsWith(CONFIG_PREFIX)) {
+      globalKvs.push(kv)
+      continue
+    }
+    if (!key.startsWith(HOST_PREFIX)) continue
+    const slash = key.indexOf('/', start)
+    if (slash <= start || !key.startsWith('/config/', slash)) continue
+    const nameStart = slash + 8
+    if (nameStart >= key.length || key.indexOf('/', nameStart) !== -1) continue
+    const host = key.slice(start, slash)
+    const entry = {name: key.slice(nameStart), kv}
+    const list = byHost.get(host)
+    if (list) list.push(entry)
+    else byHost.set(host, [entry])
+  }
+  return {globalKvs, byHost}
+}
+
+/** Read the datastore once and prepare the evaluator. */
+export async function buildFleetContext(options: FleetOptions): Promise<FleetContext> {
+  const registry = getRegistry(options.felixVersion)
+  const params = fleetParams(registry, options.params)
+  const probe = options.probe ?? realFileProbe()
+  const local = readLocalLayers(options)
+  const warnings = [...local.warnings]
+  // Where Felix on this machine would connect (§5.4): the local env and file decide.
+  const localOnly = resolveFelixConfig({registry, kernelHostname: BASELINE_CONNECT_HOST, env: local.env, file: local.file, datastore: {state: 'unavailable', reason: 'not read yet'}, probe})
+  if (localOnly.fatal && options.snapshot === undefined && options.etcdEndpoints === undefined) {
+    warnings.push(`warning: this machine's Felix would stop before connecting (${localOnly.fatal.message}); connecting with the settings it would have used`)
+  }
+  let readFrom: FleetReadFrom
+  let kvs: Kv[] = []
+  if (options.snapshot === undefined && (options.datastoreType ?? localOnly.datastore.type) === 'kubernetes') {
+    readFrom = {kind: 'kubernetes', endpoints: [], ready: null}
+    warnings.push('note: DatastoreType is kubernetes: there are no etcd host directories to compare')
+  } else {
+    let ds: Datastore | undefined
+    try {
+      ds = await openConfiguredDatastore(localOnly, options)
+      const tree = await ds.readConfig()
+      kvs = tree.kvs
+      readFrom = {kind: ds.kind, endpoints: [...ds.endpoints], ready: tree.ready, revision: tree.revision}
+      const rw = ds.kind === 'snapshot' ? null : readyWarning(tree.ready)
+      if (rw) warnings.push(`warning: ${rw}`)
+    } finally {
+      await ds?.close()
+    }
+  }
+  const {globalKvs, byHost} = groupFleetKvs(kvs)
+
+  let env: readonly RawEntry[] = []
+  let file: FileLayerInput = {state: 'absent'}
+  if (options.withLocal) {
+    const e = stripFelixHostname(local.env)
+    env = e.kept
+    file = local.file
+    const dropped = [...e.dropped]
+    if (local.file.state === 'loaded') {
+      const f = stripFelixHostname(local.file.entries)
+      file = {...local.file, entries: f.kept}
+      dropped.push(...f.dropped)
+    }
+    if (dropped.length) {
+      warnings.push(`note: --with-local: FelixHostname=${JSON.stringify(dropped[0].raw)} from this machine is not applied; each host directory is evaluated as its own FelixHostname`)
+    }
+  }
+  const evaluator = new FleetEvaluator({registry, params, env, file, globalKvs, probe, fast: options.fast})
+  return {
+    felixVersion: registry.felixVersion,
+    readFrom,
+    localLayers: options.withLocal ? 'applied' : 'hidden',
+    note: options.withLocal ? APPLIED_NOTE : HIDDEN_NOTE,
+    params: params.map((p) => p.name),
+    hostNames: [...byHost.keys()].sort(),
+    evaluator,
+    byHost,
+    warnings,
+  }
+}
+
+/** A host directory name given by the user must be one that holds config keys. */
+function requireHost(ctx: FleetContext, host: string): void {
+  if (ctx.byHost.has(host)) return
+  const close = didYouMean(host, ctx.hostNames)
+  throw new NotFoundError(`no host directory ${JSON.stringify(host)} with config keys under /calico/v1/host/ (${ctx.hostNames.length} host directories have config keys)`, {
+    hint: close.length ? `did you mean ${close.join(' or ')}?` : 'felixctl config list --all-hosts lists the host directories',
+    code: 'unknown-host',
+  })
+}
+
+const BASELINE_CONNECT_HOST = 'localhost'
+
+export function valueKey(v: TypedValue): string {
+  if (typeof v === 'number') return `n:${Number.isNaN(v) ? 'NaN' : String(v)}`
+  return JSON.stringify(v)
+}
+
+/** Typed values are equal (NaN equals NaN; lists element by element). */
+export function sameTypedValue(a: TypedValue, b: TypedValue): boolean {
+  if (a === b) return true
+  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b)
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i])
+  return false
+}
+
+function sameValue(a: FleetCell, b: FleetCell): boolean {
+  return a === b || sameTypedValue(a.value, b.value)
+}
+
+// ---------------------------------------------------------------- config list --all-hosts
+
+export interface FleetHostRow {
+  host: string
+  fatal: Fatal | null
+  /** Cells that differ from the global value (all compared cells with --all). */
+  cells: (FleetCell & {global: TypedValue})[]
+  diagnostics: Diagnostic[]
+}
+
+export interface FleetListResult {
+  felixVersion: string
+  readFrom: FleetReadFrom
+  localLayers: 'hidden' | 'applied'
+  note: string
+  all: boolean
+  params: string[]
+  /** What a host without a host directory gets. */
+  global: {fatal: Fatal | null; cells: FleetCell[]; diagnostics: Diagnostic[]}
+  hosts: FleetHostRow[]
+  warnings: string[]
+}
+
+export async function configListAllHosts(options: FleetOptions & {all?: boolean}): Promise<FleetListResult> {
+  const ctx = await buildFleetContext(options)
+  const ev = ctx.evaluator
+  const base = ev.baseline.cells
+  const hosts: FleetHostRow[] = []
+  const allIndices = base.map((_, i) => i)
+  for (const host of ctx.hostNames) {
+    const r = ev.evaluate(host, ctx.byHost.get(host)!)
+    const cells: FleetHostRow['cells'] = []
+    if (options.all) {
+      for (let i = 0; i < r.cells.length; i++) cells.push({...r.cells[i], global: base[i].value})
+    } else {
+      // Only the cells the evaluator says may differ (every other one is the baseline's own cell).
+      for (const i of r.changed ?? allIndices) {
+        const c = r.cells[i]
+        if (!sameValue(c, base[i])) cells.push({...c, global: base[i].value})
+      }
+    }
+    hosts.push({host, fatal: r.fatal, cells, diagnostics: r.diagnostics})
+  }
+  ctx.byHost.clear()
+  return {
+    felixVersion: ctx.felixVersion,
+    readFrom: ctx.readFrom,
+    localLayers: ctx.localLayers,
+    note: ctx.note,
+    all: Boolean(options.all),
+    params: ctx.params,
+    global: {fatal: ev.baseline.fatal, cells: base, diagnostics: ev.baselineResolution.diagnostics},
+    hosts,
+    warnings: ctx.warnings,
+  }
+}
+
+// ---------------------------------------------------------------- config get NAME --all-hosts
+
+export interface FleetValueGroup {
+  value: TypedValue
+  /** Distinct raw strings that gave this value. */
+  raws: string[]
+  count: number
+  /** How many hosts of the group got the value from each source. */
+  sources: Partial<Record<SourceName, number>>
+  hosts: string[]
+}
+
+export interface FleetGetResult {
+  name: string
+  felixVersion: string
+  readFrom: FleetReadFrom
+  localLayers: 'hidden' | 'applied'
+  note: string
+  global: FleetCell & {fatal: Fatal | null}
+  hostCount: number
+  /** Largest group first; ties by value. */
+  groups: FleetValueGroup[]
+  /** Hosts whose Felix would not start. */
+  fatal: {host: string; fatal: Fatal}[]
+  warnings: string[]
+}
+
+export async function configGetAllHosts(name: string, options: FleetOptions): Promise<FleetGetResult> {
+  const registry = getRegistry(options.felixVersion)
+  const def = requireParam(registry, name)
+  const ctx = await buildFleetContext({...options, params: [def.name]})
+  const ev = ctx.evaluator
+  const groups = new Map<string, FleetValueGroup>()
+  const fatal: FleetGetResult['fatal'] = []
+  for (const host of ctx.hostNames) {
+    const r = ev.evaluate(host, ctx.byHost.get(host)!)
+    const c = r.cells[0]
+    const k = valueKey(c.value)
+    let g = groups.get(k)
+    if (!g) groups.set(k, (g = {value: c.value, raws: [], count: 0, sources: {}, hosts: []}))
+    g.count++
+    g.hosts.push(host)
+    if (!g.raws.includes(c.raw)) g.raws.push(c.raw)
+    g.sources[c.source] = (g.sources[c.source] ?? 0) + 1
+    if (r.fatal) fatal.push({host, fatal: r.fatal})
+  }
+  ctx.byHost.clear()
+  const sorted = [...groups.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, g]) => g)
+  return {
+    name: def.name,
+    felixVersion: ctx.felixVersion,
+    readFrom: ctx.readFrom,
+    localLayers: ctx.localLayers,
+    note: ctx.note,
+    global: {...ev.baseline.cells[0], fatal: ev.baseline.fatal},
+    hostCount: ctx.hostNames.length,
+    groups: sorted,
+    fatal,
+    warnings: ctx.warnings,
+  }
+}
+
+// ---------------------------------------------------------------- config diff
+
+export interface FleetDiffSide {
+  /** Host directory, or null for "global" (a host without a host directory). */
+  host: string | null
+  fatal: Fatal | null
+  diagnostics: Diagnostic[]
+}
+
+export interface FleetDiffRow {
+  name: string
+  a: FleetCell
+  b: FleetCell
+  /** false when only the source differs (both get the same value from different layers). */
+  valueDiffers: boolean
+}
+
+export interface FleetDiffResult {
+  felixVersion: string
+  readFrom: FleetReadFrom
+  localLayers: 'hidden' | 'applied'
+  note: string
+  params: string[]
+  a: FleetDiffSide
+  b: FleetDiffSide
+  differences: FleetDiffRow[]
+  warnings: string[]
+}
+
+export async function configDiff(hosts: string[], options: FleetOptions): Promise<FleetDiffResult> {
+  if (hosts.length < 1 || hosts.length > 2) {
+    throw new UsageError(`config diff takes --host once (against global) or twice (host against host), not ${hosts.length} times`, {hint: 'felixctl config diff --host node7 --host node8'})
+  }
+  const ctx = await buildFleetContext(options)
+  for (const h of hosts) requireHost(ctx, h)
+  const ev = ctx.evaluator
+  const a = ev.evaluate(hosts[0], ctx.byHost.get(hosts[0])!)
+  const b = hosts[1] !== undefined ? ev.evaluate(hosts[1], ctx.byHost.get(hosts[1])!) : ev.baseline
+  const differences: FleetDiffRow[] = []
+  for (let i = 0; i < a.cells.length; i++) {
+    const ca = a.cells[i]
+    const cb = b.cells[i]
+    const valueDiffers = !sameValue(ca, cb)
+    if (valueDiffers || ca.source !== cb.source || ca.raw !== cb.raw) differences.push({name: ca.name, a: ca, b: cb, valueDiffers})
+  }
+  return {
+    felixVersion: ctx.felixVersion,
+    readFrom: ctx.readFrom,
+    localLayers: ctx.localLayers,
+    note: ctx.note,
+    params: ctx.params,
+    a: {host: hosts[0], fatal: a.fatal, diagnostics: a.diagnostics},
+    b: {host: hosts[1] ?? null, fatal: b.fatal, diagnostics: hosts[1] !== undefined ? b.diagnostics : []},
+    differences,
+    warnings: ctx.warnings,
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * Fleet views against a real etcd (one per file), v2 and v3 key spaces, on a small fleet
+ * whose results are computed by hand below (felix-2.0-config.md §3–§5).
+ *
+ *   global:  LogSeverityFile=INFO  IpInIpMtu=1400  InterfacePrefix=cali  logseverityscreen=WARNING (spelt
+ *            non-canonically: §4, it overrides every higher layer that spells it LogSeverityScreen)
+ *   node1:   IpInIpMtu=1420  LogSeverityFile=DEBUG                  -> two differences
+ *   node2:   IpInIpMtu=1400 (same value)  LogSeverityScreen=DEBUG   -> none: the MTU is equal, the
+ *            screen level is overridden by the global non-canonical key (WARNING, source global,
+ *            diagnostic non-canonical-override)
+ *   node3:   IpInIpMtu=1420  ReportingIntervalSecs=thirty           -> MTU differs; "thirty" is invalid,
+ *            Felix uses the default 30, which is also the global value: no difference, one diagnostic
+ *   node4:   DefaultEndpointToHostAction=BOGUS                      -> fatal (DROP|RETURN|ACCEPT, D), stage datastore
+ *   node5:   EtcdAddr=1.2.3.4:2379                                  -> local-only: ignored, one diagnostic
+ */
+import {after, before, describe, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {EtcdInstance, startEtcd} from '../helpers/etcd.js'
+import {configDiff, configGetAllHosts, configListAllHosts, FleetOptions} from '../../src/services/config-fleet.js'
+import {NotFoundError, UsageError} from '../../src/errors.js'
+
+const FLEET: Record<string, string> = {
+  '/calico/v1/Ready': 'true',
+  '/calico/v1/config/LogSeverityFile': 'INFO',
+  '/calico/v1/config/IpInIpMtu': '1400',
+  '/calico/v1/config/InterfacePrefix': 'cali',
+  '/calico/v1/config/logseverityscreen': 'WARNING',
+  '/calico/v1/host/node1/config/IpInIpMtu': '1420',
+  '/calico/v1/host/node1/config/LogSeverityFile': 'DEBUG',
+  '/calico/v1/host/node2/config/IpInIpMtu': '1400',
+  '/calico/v1/host/node2/config/LogSeverityScreen': 'DEBUG',
+  '/calico/v1/host/node3/config/IpInIpMtu': '1420',
+  '/calico/v1/host/node3/config/ReportingIntervalSecs': 'thirty',
+  '/calico/v1/host/node4/config/DefaultEndpointToHostAction': 'BOGUS',
+  '/calico/v1/host/node5/config/EtcdAddr': '1.2.3.4:2379',
+  // Not config: a workload key in a host directory, and a host directory with workloads only.
+  '/calico/v1/host/node1/workload/k8s/pod1/endpoint/eth0': '{}',
+  '/calico/v1/host/node9/workload/k8s/pod2/endpoint/eth0': '{}',
+}
+
+let etcd: EtcdInstance
+let dir: string
+
+before(async () => {
+  etcd = await startEtcd()
+  dir = mkdtempSync(join(tmpdir(), 'felixctl-fleet-'))
+  for (const [k, v] of Object.entries(FLEET)) {
+    const r3 = await etcd.etcdctl(['put', k, v])
+    assert.equal(r3.code, 0, r3.stderr)
+    const r2 = await etcd.v2('PUT', k, v)
+    assert.ok(r2.status === 200 || r2.status === 201, r2.body)
+  }
+})
+
+after(async () => {
+  await etcd?.stop()
+  if (dir) rmSync(dir, {recursive: true, force: true})
+})
+
+for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
+  const opts = (extra: Partial<FleetOptions> & {all?: boolean} = {}): FleetOptions & {all?: boolean} => ({
+    datastoreType,
+    etcdEndpoints: [etcd.clientUrl],
+    configFile: join(dir, 'absent.cfg'),
+    processEnv: {},
+    timeoutMs: 10000,
+    ...extra,
+  })
+
+  describe(`fleet views over ${datastoreType}`, () => {
+    test('list --all-hosts: the matrix of values that differ from global', async () => {
+      const r = await configListAllHosts(opts())
+      assert.equal(r.readFrom.kind, datastoreType)
+      assert.equal(r.localLayers, 'hidden')
+      assert.deepEqual(r.hosts.map((h) => h.host), ['node1', 'node2', 'node3', 'node4', 'node5'])
+      const matrix = Object.fromEntries(r.hosts.map((h) => [h.host, Object.fromEntries(h.cells.map((c) => [c.name, `${c.value}<-${c.source}`]))]))
+      assert.deepEqual(matrix, {
+        node1: {LogSeverityFile: 'DEBUG<-host', IpInIpMtu: '1420<-host'},
+        node2: {},
+        node3: {IpInIpMtu: '1420<-host'},
+        node4: {},
+        node5: {},
+      })
+      const node1 = r.hosts[0].cells.find((c) => c.name === 'IpInIpMtu')!
+      assert.deepEqual(node1.origin, {type: 'etcd', key: '/calico/v1/host/node1/config/IpInIpMtu'})
+      assert.equal(node1.global, 1400)
+      // Global values: what a host without a host directory gets.
+      const g = Object.fromEntries(r.global.cells.map((c) => [c.name, c]))
+      assert.equal(g.LogSeverityScreen.value, 'WARNING')
+      assert.equal(g.LogSeverityScreen.source, 'global')
+      assert.equal(g.ReportingIntervalSecs.source, 'default')
+      assert.equal(r.global.fatal, null)
+      // Fatal on node4 only; each host's own diagnostics (node2: the global spelling overrides its key).
+      assert.deepEqual(r.hosts.map((h) => h.fatal?.param ?? null), [null, null, null, 'DefaultEndpointToHostAction', null])
+      assert.deepEqual(r.hosts.map((h) => h.diagnostics.map((d) => d.code)), [
+        [],
+        ['non-canonical-override'],
+        ['invalid-value'],
+        ['fatal-value', 'values-after-datastore-failure'],
+        ['local-only-in-etcd'],
+      ])
+      assert.match(r.hosts[1].diagnostics[0].message, /overrides \/calico\/v1\/host\/node2\/config\/LogSeverityScreen/)
+      assert.equal(r.hosts[2].diagnostics[0].origin?.key, '/calico/v1/host/node3/config/ReportingIntervalSecs')
+    })
+
+    test('list --all-hosts --all --param: every value of the named parameters', async () => {
+      const r = await configListAllHosts(opts({all: true, params: ['logseverityscreen', 'IpInIpMtu']}))
+      assert.deepEqual(r.params, ['LogSeverityScreen', 'IpInIpMtu'])
+      const rows = r.hosts.map((h) => `${h.host}:${h.cells.map((c) => `${c.name}=${c.value}/${c.source}`).join(',')}`)
+      assert.deepEqual(rows, [
+        'node1:LogSeverityScreen=WARNING/global,IpInIpMtu=1420/host',
+        'node2:LogSeverityScreen=WARNING/global,IpInIpMtu=1400/host',
+        'node3:LogSeverityScreen=WARNING/global,IpInIpMtu=1420/host',
+        'node4:LogSeverityScreen=WARNING/global,IpInIpMtu=1400/global',
+        'node5:LogSeverityScreen=WARNING/global,IpInIpMtu=1400/global',
+      ])
+    })
+
+    test('get --all-hosts: values grouped with counts and sources', async () => {
+      const r = await configGetAllHosts('ipinipmtu', opts())
+      assert.equal(r.name, 'IpInIpMtu')
+      assert.equal(r.hostCount, 5)
+      assert.deepEqual(r.global.value, 1400)
+      assert.deepEqual(
+        r.groups.map((g) => ({value: g.value, count: g.count, sources: g.sources, hosts: g.hosts})),
+        [
+          {value: 1400, count: 3, sources: {host: 1, global: 2}, hosts: ['node2', 'node4', 'node5']},
+          {value: 1420, count: 2, sources: {host: 2}, hosts: ['node1', 'node3']},
+        ],
+      )
+      assert.deepEqual(r.fatal.map((f) => f.host), ['node4'])
+      // The global non-canonical spelling shadows node2's own value: a global change reaches every host.
+      const screen = await configGetAllHosts('LogSeverityScreen', opts())
+      assert.deepEqual(screen.groups.map((g) => [g.value, g.count, g.sources]), [['WARNING', 5, {global: 5}]])
+    })
+
+    test('diff --host A --host B and --host A against global', async () => {
+      const r = await configDiff(['node1', 'node2'], opts())
+      assert.deepEqual(
+        r.differences.map((d) => [d.name, d.a.value, d.a.source, d.b.value, d.b.source, d.valueDiffers]),
+        [
+          ['LogSeverityFile', 'DEBUG', 'host', 'INFO', 'global', true],
+          ['IpInIpMtu', 1420, 'host', 1400, 'host', true],
+        ],
+      )
+      const g = await configDiff(['node2'], opts())
+      assert.equal(g.b.host, null)
+      // Same value, different source: node2 pins the MTU, so a global change would not reach it.
+      assert.deepEqual(g.differences.map((d) => [d.name, d.a.source, d.b.source, d.valueDiffers]), [['IpInIpMtu', 'host', 'global', false]])
+      const f = await configDiff(['node4', 'node5'], opts())
+      assert.equal(f.a.fatal?.stage, 'datastore')
+      assert.equal(f.b.fatal, null)
+    })
+
+    test('a host directory without config keys is exit 4 with a suggestion', async () => {
+      await assert.rejects(configDiff(['node1', 'node9'], opts()), (e: unknown) => e instanceof NotFoundError && /node9/.test(e.message))
+      await assert.rejects(configDiff(['nod1'], opts()), (e: unknown) => e instanceof NotFoundError && /node1/.test(e.hint ?? ''))
+      await assert.rejects(configListAllHosts(opts({params: ['EtcdAddr']})), (e: unknown) => e instanceof UsageError && /local-only/.test(e.message))
+    })
+
+    test('--with-local: this machine env and file apply to every host, FelixHostname excepted', async () => {
+      const cfg = join(dir, `felix-${datastoreType}.cfg`)
+      writeFileSync(cfg, '[global]\nLogSeverityFile = ERROR\nFelixHostname = node1\n')
+      const r = await configListAllHosts(opts({withLocal: true, configFile: cfg, processEnv: {FELIX_IPINIPMTU: '1500'}}))
+      assert.equal(r.localLayers, 'applied')
+      // env and file win everywhere: nothing differs from the (equally overridden) global row.
+      assert.deepEqual(r.hosts.map((h) => h.cells.length), [0, 0, 0, 0, 0])
+      const g = Object.fromEntries(r.global.cells.map((c) => [c.name, `${c.value}<-${c.source}`]))
+      assert.equal(g.IpInIpMtu, '1500<-env')
+      assert.equal(g.LogSeverityFile, 'ERROR<-file')
+      assert.ok(r.warnings.some((w) => /FelixHostname="node1".*not applied/.test(w)), r.warnings.join('\n'))
+      // Each host still reads its own directory: node4 stays fatal, node5's local-only key is still reported.
+      assert.deepEqual(r.hosts.map((h) => h.fatal?.param ?? null), [null, null, null, 'DefaultEndpointToHostAction', null])
+      const get = await configGetAllHosts('IpInIpMtu', opts({withLocal: true, configFile: cfg, processEnv: {FELIX_IPINIPMTU: '1500'}}))
+      assert.deepEqual(get.groups.map((x) => [x.value, x.count, x.sources]), [[1500, 5, {env: 5}]])
+    })
+  })
+}

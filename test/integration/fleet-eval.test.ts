@@ -1,0 +1,151 @@
+/**
+ * The fleet evaluator's fast path (one-parameter resolves, cached) against the full
+ * resolver on every host, on random fleets: valid, invalid, `none`, fatal and local-only
+ * values, non-canonical spellings, unknown keys, in the global and per-host layers, with
+ * and without local env and file layers. They must agree on every cell, fatal and diagnostic.
+ */
+import {describe, test} from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import {Kv} from '../../src/datastore/types.js'
+import {RawEntry} from '../../src/layers/types.js'
+import {getRegistry} from '../../src/params/index.js'
+import {FileLayerInput} from '../../src/resolve/resolve.js'
+import {fleetParams, groupFleetKvs} from '../../src/services/config-fleet.js'
+import {FleetEvaluator, HostEvaluation} from '../../src/services/fleet-eval.js'
+import {FileProbe} from '../../src/params/types.js'
+
+const registry = getRegistry('2.0.4')
+const probe: FileProbe = {exists: (p) => p === '/exists', isExecutable: () => false, felixDir: '/usr/bin', pathEnv: ''} as FileProbe
+
+// Spellings: canonical, lower-case (non-canonical), and unknown names.
+const KEYS = ['IpInIpMtu', 'ipinipmtu', 'LogSeverityScreen', 'logseverityscreen', 'DefaultEndpointToHostAction', 'ReportingIntervalSecs',
+  'InterfacePrefix', 'EtcdAddr', 'FelixHostname', 'DatastoreType', 'IpInIpTunnelAddr', 'LogFilePath', 'MetadataAddr', 'SiteLabel', 'ipinipMTU']
+const VALUES = ['1400', '1420', 'none', 'NONE', 'thirty', '', 'DEBUG', 'warning', 'RETURN', 'BOGUS', 'cali', 'tap', 'etcdv2', 'kubernetes',
+  '10.0.0.1', 'not-an-ip', '/exists', '/missing', 'x y', '0']
+
+// Mostly entries the fast path serves (known keys, no fatal values), some of anything.
+const BENIGN_KEYS = ['IpInIpMtu', 'ipinipmtu', 'LogSeverityScreen', 'logseverityscreen', 'ReportingIntervalSecs', 'InterfacePrefix', 'IpInIpTunnelAddr', 'MetadataAddr', 'EtcdAddr', 'LogFilePath']
+const BENIGN_VALUES = ['1400', '1420', 'DEBUG', 'warning', 'thirty', 'cali', '10.0.0.1', '/exists', '/missing', '']
+const entryArb = fc.oneof(
+  {arbitrary: fc.tuple(fc.constantFrom(...BENIGN_KEYS), fc.constantFrom(...BENIGN_VALUES)), weight: 4},
+  {arbitrary: fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES)), weight: 1},
+)
+const fleetArb = fc.record({
+  global: fc.array(entryArb, {maxLength: 6}),
+  hosts: fc.array(fc.array(entryArb, {maxLength: 4}), {minLength: 1, maxLength: 6}),
+  // The service drops a local FelixHostname (each host directory is its own FelixHostname).
+  env: fc.array(entryArb.filter(([k]) => k !== 'FelixHostname'), {maxLength: 2}),
+  file: fc.option(fc.array(entryArb.filter(([k]) => k !== 'FelixHostname'), {maxLength: 2}), {nil: undefined}),
+})
+
+type Fleet = {global: [string, string][]; hosts: [string, string][][]; env: [string, string][]; file?: [string, string][]}
+
+function build(f: Fleet) {
+  const kvs: Kv[] = f.global.map(([k, v]) => ({key: `/calico/v1/config/${k}`, value: v}))
+  f.hosts.forEach((entries, i) => entries.forEach(([k, v]) => kvs.push({key: `/calico/v1/host/h${i}/config/${k}`, value: v})))
+  const env: RawEntry[] = f.env.map(([k, v]) => ({layer: 'env', key: k.toLowerCase(), raw: v, origin: {type: 'env', name: `FELIX_${k.toUpperCase()}`}}))
+  const file: FileLayerInput = f.file
+    ? {state: 'loaded', path: '/etc/calico/felix.cfg', entries: f.file.map(([k, v], i) => ({layer: 'file', key: k, raw: v, origin: {type: 'file', path: '/etc/calico/felix.cfg', section: 'global', line: i + 2}}))}
+    : {state: 'absent'}
+  return {kvs, env, file}
+}
+
+describe('fleet evaluator: fast path = full resolver', () => {
+  test('random fleets agree host by host', () => {
+    const params = fleetParams(registry, undefined)
+    let fastHosts = 0
+    fc.assert(
+      fc.property(fleetArb, (f) => {
+        const {kvs, env, file} = build(f)
+        const {globalKvs, byHost} = groupFleetKvs(kvs)
+        const fast = new FleetEvaluator({registry, params, env, file, globalKvs, probe})
+        const full = new FleetEvaluator({registry, params, env, file, globalKvs, probe, fast: false})
+        const strip = ({changed: _, ...rest}: HostEvaluation) => rest
+        assert.deepEqual(strip(fast.baseline), strip(full.baseline))
+        for (const [host, entries] of byHost) {
+          const a = fast.evaluate(host, entries)
+          assert.deepEqual(strip(a), strip(full.evaluate(host, entries)), `host ${host}`)
+          // Cells outside \`changed\` are the baseline's own objects (the list view skips them).
+          if (a.changed) a.cells.forEach((c, i) => a.changed!.includes(i) || assert.equal(c, fast.baseline.cells[i]))
+        }
+        fastHosts += fast.stats.fast
+      }),
+      {numRuns: 400, seed: 8, endOnFailure: true},
+    )
+    // The property must exercise the fast path, not only its fallbacks.
+    assert.ok(fastHosts > 500, `only ${fastHosts} hosts took the fast path`)
+  })
+
+  test('DatastoreType in a host directory feeds Validate (§5.6): the full resolver decides', () => {
+    // Global says kubernetes; env empties EtcdAddr; h0 switches back to etcdv2 -> "EtcdEndpoints and EtcdAddr both missing".
+    const {globalKvs, byHost} = groupFleetKvs([
+      {key: '/calico/v1/config/DatastoreType', value: 'kubernetes'},
+      {key: '/calico/v1/host/h0/config/DatastoreType', value: 'etcdv2'},
+    ])
+    const env: RawEntry[] = [{layer: 'env', key: 'etcdaddr', raw: 'none', origin: {type: 'env', name: 'FELIX_ETCDADDR'}}]
+    const make = (fast: boolean) => new FleetEvaluator({registry, params: fleetParams(registry, undefined), env, file: {state: 'absent'}, globalKvs, probe, fast})
+    const fast = make(true).evaluate('h0', byHost.get('h0')!)
+    assert.equal(make(true).baseline.fatal, null)
+    assert.deepEqual(fast.fatal, {stage: 'validate', param: 'EtcdEndpoints', layer: null, message: 'EtcdEndpoints and EtcdAddr both missing'})
+    assert.deepEqual(fast, make(false).evaluate('h0', byHost.get('h0')!))
+  })
+
+  test('the cache serves hosts that share a key and value; origins still name each host', () => {
+    const {globalKvs, byHost} = groupFleetKvs([
+      {key: '/calico/v1/config/IpInIpMtu', value: '1400'},
+      {key: '/calico/v1/host/a/config/IpInIpMtu', value: '1420'},
+      {key: '/calico/v1/host/b/config/IpInIpMtu', value: '1420'},
+    ])
+    const ev = new FleetEvaluator({registry, params: fleetParams(registry, ['IpInIpMtu']), env: [], file: {state: 'absent'}, globalKvs, probe})
+    const a = ev.evaluate('a', byHost.get('a')!)
+    const b = ev.evaluate('b', byHost.get('b')!)
+    assert.deepEqual([ev.stats.miniResolves, ev.stats.cacheHits], [1, 1])
+    assert.deepEqual(a.cells[0].origin, {type: 'etcd', key: '/calico/v1/host/a/config/IpInIpMtu'})
+    assert.deepEqual(b.cells[0].origin, {type: 'etcd', key: '/calico/v1/host/b/config/IpInIpMtu'})
+    assert.equal(b.cells[0].value, 1420)
+  })
+
+  test('groupFleetKvs follows parseHostConfigKey: config keys only, non-empty host and name', () => {
+    const {globalKvs, byHost} = groupFleetKvs([
+      {key: '/calico/v1/config/A', value: '1'},
+      {key: '/calico/v1/host/n1/config/B', value: '2'},
+      {key: '/calico/v1/host/n1/config/', value: 'x'},
+      {key: '/calico/v1/host//config/B', value: 'x'},
+      {key: '/calico/v1/host/n1/config/B/C', value: 'x'},
+      {key: '/calico/v1/host/n1/workload/B', value: 'x'},
+      {key: '/calico/v1/host/n2/configX/B', value: 'x'},
+      {key: '/calico/v1/host/n3/config/D', value: '3'},
+    ])
+    assert.deepEqual(globalKvs.map((k) => k.key), ['/calico/v1/config/A'])
+    assert.deepEqual([...byHost].map(([h, e]) => [h, e.map((x) => x.name)]), [['n1', ['B']], ['n3', ['D']]])
+  })
+})
+
+describe('fleet list JSON written in pieces', () => {
+  test('the pieces join to exactly JSON.stringify of the whole document', async () => {
+    const {fleetListJson, fleetListJsonChunks} = await import('../../src/render/fleet.js')
+    const {globalKvs, byHost} = groupFleetKvs([
+      {key: '/calico/v1/config/IpInIpMtu', value: '1400'},
+      ...['a', 'b', 'c', 'd', 'e'].flatMap((h, i) => [
+        {key: `/calico/v1/host/${h}/config/IpInIpMtu`, value: String(1400 + 10 * i)},
+        {key: `/calico/v1/host/${h}/config/ReportingIntervalSecs`, value: i % 2 ? 'thirty' : '45'},
+      ]),
+    ])
+    const params = fleetParams(registry, undefined)
+    const ev = new FleetEvaluator({registry, params, env: [], file: {state: 'absent'}, globalKvs, probe})
+    const hosts = [...byHost].map(([host, entries]) => {
+      const r = ev.evaluate(host, entries)
+      return {host, fatal: r.fatal, diagnostics: r.diagnostics, cells: r.cells.map((c, i) => ({...c, global: ev.baseline.cells[i].value})).filter((c) => c.source === 'host')}
+    })
+    const res = {
+      felixVersion: '2.0.4', readFrom: {kind: 'snapshot' as const, endpoints: ['x'], ready: 'true'}, localLayers: 'hidden' as const, note: 'n', all: false,
+      params: params.map((p) => p.name), global: {fatal: null, cells: ev.baseline.cells, diagnostics: []}, warnings: [],
+    }
+    for (const n of [0, 1, 4, 5]) {
+      const r = {...res, hosts: hosts.slice(0, n)}
+      const whole = JSON.stringify(fleetListJson(r), null, 2) + '\n'
+      for (const per of [1, 2, 500]) assert.equal([...fleetListJsonChunks(r, per)].join(''), whole, `${n} hosts, ${per} per piece`)
+    }
+  })
+})
