@@ -17,18 +17,8 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import {DatastoreError, WriteRefusedError} from '../errors.js'
 import {isConfigKey} from './snapshot.js'
-import {
-  AttemptFailure,
-  TlsMaterial,
-  conflictError,
-  endpointsOf,
-  failureReason,
-  isFelixctlError,
-  isTlsFailure,
-  loadTlsMaterial,
-  remaining,
-  unreachableError,
-} from './tls.js'
+import {AttemptError, withFailover} from './failover.js'
+import {TlsMaterial, conflictError, endpointsOf, failureReason, isTlsFailure, loadTlsMaterial} from './tls.js'
 import {ConfigTree, Datastore, DatastoreConnection, Kv, READY_KEY, WriteOptions, WriteResult} from './types.js'
 
 interface HttpResponse {
@@ -54,17 +44,6 @@ interface V2Body {
   message?: string
   cause?: string
   index?: number
-}
-
-/** A failed attempt at one endpoint that should make us try the next one. */
-class AttemptError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly tls: boolean,
-    readonly original?: unknown,
-  ) {
-    super(reason)
-  }
 }
 
 const MAX_BODY = 512 * 1024 * 1024
@@ -180,33 +159,12 @@ export class EtcdV2Datastore implements Datastore {
    * on; the whole operation never outlasts timeoutMs.
    */
   private async withEndpoint<T>(attempt: (base: URL, budgetMs: number) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.timeoutMs
-    const failures: AttemptFailure[] = []
-    const n = this.urls.length
-    let lastError: unknown
-    for (let i = 0; i < n; i++) {
-      const index = (this.preferred + i) % n
-      const url = this.urls[index]
-      const left = remaining(deadline)
-      if (left <= 0) {
-        failures.push({endpoint: url.href, reason: 'not tried: the timeout had passed'})
-        continue
-      }
-      // Share what is left between the endpoints not yet tried, so one endpoint that
-      // hangs cannot eat the budget of the others (a refused one returns at once).
-      const budget = Math.max(1, Math.floor(left / (n - i)))
-      try {
-        const result = await attempt(url, budget)
-        this.preferred = index
-        return result
-      } catch (error) {
-        if (isFelixctlError(error)) throw error
-        lastError = error
-        const e = error as AttemptError
-        failures.push({endpoint: url.href, reason: e instanceof AttemptError ? e.reason : failureReason(error), tls: e instanceof AttemptError && e.tls})
-      }
-    }
-    throw unreachableError(failures, this.tls, this.timeoutMs, lastError)
+    const {result, index} = await withFailover(
+      {endpoints: this.endpoints, preferred: this.preferred, timeoutMs: this.timeoutMs, tls: this.tls, describe: (error) => ({reason: failureReason(error), tls: false})},
+      (index, budget) => attempt(this.urls[index], budget),
+    )
+    this.preferred = index
+    return result
   }
 
   /** One request to one endpoint; 5xx is a failed attempt, anything else is an answer. */

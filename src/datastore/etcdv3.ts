@@ -14,7 +14,8 @@
 import type {Etcd3, IKeyValue, IOptions, IRangeResponse, ITxnResponse} from 'etcd3'
 import {DatastoreError, WriteRefusedError} from '../errors.js'
 import {isConfigKey} from './snapshot.js'
-import {AttemptFailure, TlsMaterial, conflictError, endpointsOf, tlsReason, isFelixctlError, loadTlsMaterial, remaining, unreachableError} from './tls.js'
+import {AttemptError, withFailover} from './failover.js'
+import {TlsMaterial, conflictError, endpointsOf, tlsReason, isFelixctlError, loadTlsMaterial} from './tls.js'
 import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, WriteOptions, WriteResult} from './types.js'
 
 type Etcd3Module = typeof import('etcd3')
@@ -68,16 +69,6 @@ function prefixEnd(prefix: string): Buffer {
 
 function toKv(kv: IKeyValue): Kv {
   return {key: kv.key.toString('utf8'), value: kv.value.toString('utf8'), revision: String(kv.mod_revision)}
-}
-
-class AttemptError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly tls: boolean,
-    readonly original?: unknown,
-  ) {
-    super(reason)
-  }
 }
 
 /** Turn a gRPC / etcd3 error into one short reason. */
@@ -169,52 +160,42 @@ export class EtcdV3Datastore implements Datastore {
   /** Try each endpoint in order (starting with the one that answered last), bounded by timeoutMs overall. */
   private async withEndpoint<T>(attempt: (client: Etcd3, deadline: Date, budgetMs: number) => Promise<T>): Promise<T> {
     if (this.closed) throw new DatastoreError('the etcd v3 connection is closed', {code: 'datastore-closed'})
-    const deadline = Date.now() + this.timeoutMs
-    const failures: AttemptFailure[] = []
-    const n = this.urls.length
-    let lastError: unknown
-    for (let i = 0; i < n; i++) {
-      const index = (this.preferred + i) % n
-      const url = this.urls[index]
-      const left = remaining(deadline)
-      if (left <= 0) {
-        failures.push({endpoint: url.href, reason: 'not tried: the timeout had passed'})
-        continue
-      }
-      const budget = Math.max(1, Math.floor(left / (n - i)))
-      let timer: NodeJS.Timeout | undefined
+    const {result, index} = await withFailover(
+      {endpoints: this.endpoints, preferred: this.preferred, timeoutMs: this.timeoutMs, tls: this.tls, describe: grpcReason},
+      (index, budget) => this.attemptAt(index, budget, attempt),
+    )
+    this.preferred = index
+    return result
+  }
+
+  /** One attempt at one endpoint: its client, the call, and a timer that bounds it; a failed endpoint's client is dropped. */
+  private async attemptAt<T>(index: number, budget: number, attempt: (client: Etcd3, deadline: Date, budgetMs: number) => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    try {
+      let client: Etcd3
       try {
-        let client: Etcd3
-        try {
-          client = this.client(index)
-        } catch (error) {
-          // grpc builds the secure context here: a key that does not match its certificate.
-          const {reason, tls} = grpcReason(error, budget)
-          throw new AttemptError(reason, tls || /mismatch|PEM|key/i.test(reason), error)
-        }
-        // Our timer fires first and closes the channels (dropClient below); the gRPC
-        // deadline is only a backstop. Were gRPC's deadline first, etcd3 would reset the
-        // host with a 1 s waitForReady that delays the exit of the process.
-        const call = attempt(client, new Date(Date.now() + budget + 20), budget)
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new AttemptError(`timed out after ${budget} ms`, false)), budget)
-          timer.unref()
-        })
-        call.catch(() => undefined)
-        const result = await Promise.race([call, timeout])
-        this.preferred = index
-        return result
+        client = this.client(index)
       } catch (error) {
-        if (isFelixctlError(error)) throw error
-        lastError = error
-        this.dropClient(index)
-        const {reason, tls} = error instanceof AttemptError ? error : grpcReason(error, budget)
-        failures.push({endpoint: url.href, reason, tls})
-      } finally {
-        if (timer) clearTimeout(timer)
+        // grpc builds the secure context here: a key that does not match its certificate.
+        const {reason, tls} = grpcReason(error, budget)
+        throw new AttemptError(reason, tls || /mismatch|PEM|key/i.test(reason), error)
       }
+      // Our timer fires first and closes the channels (dropClient below); the gRPC
+      // deadline is only a backstop. Were gRPC's deadline first, etcd3 would reset the
+      // host with a 1 s waitForReady that delays the exit of the process.
+      const call = attempt(client, new Date(Date.now() + budget + 20), budget)
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new AttemptError(`timed out after ${budget} ms`, false)), budget)
+        timer.unref()
+      })
+      call.catch(() => undefined)
+      return await Promise.race([call, timeout])
+    } catch (error) {
+      if (!isFelixctlError(error)) this.dropClient(index)
+      throw error
+    } finally {
+      if (timer) clearTimeout(timer)
     }
-    throw unreachableError(failures, this.tls, this.timeoutMs, lastError)
   }
 
   async readConfig(): Promise<ConfigTree> {

@@ -102,3 +102,11 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
   }
   return out.join('')
 }
+
+/**
+ * The diff of a planned edit of the file at `path`, named `path` on both sides; a file
+ * that does not exist yet (`created`) is diffed from /dev/null, as `diff -uN` names it.
+ */
+export function fileDiff(before: string, after: string, path: string, created = false): string {
+  return unifiedDiff(before, after, created ? '/dev/null' : path, path)
+}

@@ -18,8 +18,8 @@ import {
   parseSysctlConf,
   setSysctlValue,
   sysctlKeyMatches,
-  unifiedDiff,
 } from '../formats/sysctl-conf.js'
+import {fileDiff} from '../lib/diff.js'
 
 export const CONNTRACK_MAX_KEY = 'net.netfilter.nf_conntrack_max'
 const KEY_PATH = 'net/netfilter/nf_conntrack_max'
@@ -836,7 +836,7 @@ function planFile(tree: SysctlTree, planned: PlannedFile[], path: string, purpos
   planned.push({
     snapshot,
     after,
-    action: {kind: 'file', path, realPath, purpose, create: !snapshot.exists, diff: unifiedDiff(before, after, path, !snapshot.exists), removedDuplicateLines: []},
+    action: {kind: 'file', path, realPath, purpose, create: !snapshot.exists, diff: fileDiff(before, after, path, !snapshot.exists), removedDuplicateLines: []},
   })
 }
 

@@ -10,8 +10,8 @@ import {
   setSysctlValue,
   sysctlKeyMatches,
   sysctlKeyToDotted,
-  unifiedDiff,
 } from '../../src/formats/sysctl-conf.js'
+import {fileDiff as unifiedDiff} from '../../src/lib/diff.js'
 
 describe('normalizeSysctlKey (systemd sysctl_normalize)', () => {
   const rows: [string, string][] = [
@@ -145,6 +145,6 @@ describe('unifiedDiff', () => {
     assert.equal(unifiedDiff(before, after, '/f'), '--- /f\n+++ /f\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n')
   })
   test('a removed line and a missing newline', () => {
-    assert.equal(unifiedDiff('a\nb', 'a\n', '/f'), '--- /f\n+++ /f\n@@ -1,2 +1,1 @@\n a\n-b\n\\ No newline at end of file\n')
+    assert.equal(unifiedDiff('a\nb', 'a\n', '/f'), '--- /f\n+++ /f\n@@ -1,2 +1 @@\n a\n-b\n\\ No newline at end of file\n')
   })
 })

@@ -236,7 +236,7 @@ describe('sysctl apply on --root trees', () => {
     const diffs = r.actions.flatMap((a) => (a.kind === 'file' ? [a.diff] : []))
     assert.deepEqual(diffs, [
       '--- /dev/null\n+++ /etc/sysctl.d/99-zz-felixctl-conntrack.conf\n@@ -0,0 +1,3 @@\n+# Written by felixctl sysctl apply: the conntrack table size Calico recommends.\n+# Edit with `felixctl sysctl apply --value N`.\n+net.netfilter.nf_conntrack_max = 1000000\n',
-      '--- /etc/sysctl.conf\n+++ /etc/sysctl.conf\n@@ -1,1 +1,1 @@\n-net.netfilter.nf_conntrack_max=65536\n+net.netfilter.nf_conntrack_max=1000000\n',
+      '--- /etc/sysctl.conf\n+++ /etc/sysctl.conf\n@@ -1 +1 @@\n-net.netfilter.nf_conntrack_max=65536\n+net.netfilter.nf_conntrack_max=1000000\n',
     ])
     assert.equal(r.after.persisted.boot?.value, 1000000, 'planned state')
   })
