@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Production entry point: runs the compiled commands in dist/ using the oclif manifest.
 // Only this file (through the top-level handler) decides the process exit code.
-import {run, flush} from '@oclif/core'
+import {run} from '@oclif/core/run'
+import {flush} from '@oclif/core/flush'
 import {handleTopLevelError} from '../dist/cli/top-level.js'
 
 try {

@@ -1,5 +1,5 @@
 /** The base of every felixctl command: writing results, and ending with a result exit code. */
-import {Command} from '@oclif/core'
+import {Command} from '@oclif/core/command'
 import {ExitCodeValue, ResultExit} from '../errors.js'
 
 export abstract class FelixctlCommand extends Command {

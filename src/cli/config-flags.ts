@@ -1,5 +1,5 @@
 /** Flags shared by the `config` commands: where the four layers come from. */
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {UsageError} from '../errors.js'
 import type {ConfigContextOptions} from '../services/config-context.js'
 

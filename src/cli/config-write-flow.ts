@@ -2,7 +2,7 @@
  * The part of `config set` and `config unset` between the flags and the service: plan, show the
  * warnings, say that Felix will restart and ask on a TTY (unless --yes), apply, render.
  */
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {colourEnabled} from '../render/format.js'
 import {renderConfigWrite} from '../render/config-write.js'
 import {applyConfigWrite, planConfigWrite, ConfigWriteOptions, WriteLayer} from '../services/config-write.js'

@@ -1,5 +1,5 @@
 /** Flags shared by many commands, defined once. */
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 export function outputFlag(options: string[] = ['table', 'wide', 'json', 'yaml'], defaultValue = 'table') {
   return Flags.string({char: 'o', summary: `Output format: ${options.join('|')}.`, options, default: defaultValue})

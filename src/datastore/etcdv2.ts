@@ -19,7 +19,7 @@ import {DatastoreError, WriteRefusedError} from '../errors.js'
 import {isConfigKey} from './snapshot.js'
 import {AttemptError, withFailover} from './failover.js'
 import {TlsMaterial, conflictError, endpointsOf, failureReason, isTlsFailure, loadTlsMaterial} from './tls.js'
-import {ConfigTree, Datastore, DatastoreConnection, Kv, READY_KEY, WriteOptions, WriteResult} from './types.js'
+import {ConfigTree, Datastore, DatastoreConnection, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
 
 interface HttpResponse {
   status: number
@@ -191,7 +191,8 @@ export class EtcdV2Datastore implements Datastore {
     return {res, json: parseBody(res)}
   }
 
-  async readConfig(): Promise<ConfigTree> {
+  async readConfig(scope?: ReadScope): Promise<ConfigTree> {
+    if (scope?.host) return this.readScoped(scope.host)
     // ONE round trip: the whole /calico/v1 tree (workloads included), filtered here.
     return this.withEndpoint(async (base, budget) => {
       const {res, json} = await this.request(base, budget, 'GET', `${keyPath('/calico/v1')}?recursive=true&quorum=true`)
@@ -203,6 +204,27 @@ export class EtcdV2Datastore implements Datastore {
       collect(json.node, kvs, ready)
       kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       return {kvs, ready: ready.value, revision}
+    })
+  }
+
+  /**
+   * One host: the v2 API has no multi-key read, so the global directory, the host's directory
+   * and the Ready flag are three requests sent at once (one round trip of latency) instead of
+   * the whole tree with every host's workloads.
+   */
+  private async readScoped(host: string): Promise<ConfigTree> {
+    return this.withEndpoint(async (base, budget) => {
+      const paths = ['/calico/v1/config', `/calico/v1/host/${host}/config`, READY_KEY]
+      const answers = await Promise.all(paths.map((p) => this.request(base, budget, 'GET', `${keyPath(p)}?recursive=true&quorum=true`)))
+      const kvs: Kv[] = []
+      const ready = {value: null as string | null}
+      answers.forEach(({res, json}, i) => {
+        if (res.status === 404 && json.errorCode === 100) return
+        if (res.status !== 200) throw unexpected(base, res, json, `read ${paths[i]}`)
+        collect(json.node, kvs, ready)
+      })
+      kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      return {kvs, ready: ready.value, revision: headerIndex(answers[0].res, answers[0].json)}
     })
   }
 

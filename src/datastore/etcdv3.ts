@@ -16,7 +16,7 @@ import {DatastoreError, WriteRefusedError} from '../errors.js'
 import {isConfigKey} from './snapshot.js'
 import {AttemptError, withFailover} from './failover.js'
 import {TlsMaterial, conflictError, endpointsOf, tlsReason, isFelixctlError, loadTlsMaterial} from './tls.js'
-import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, WriteOptions, WriteResult} from './types.js'
+import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
 
 type Etcd3Module = typeof import('etcd3')
 type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>
@@ -198,16 +198,17 @@ export class EtcdV3Datastore implements Datastore {
     }
   }
 
-  async readConfig(): Promise<ConfigTree> {
-    // ONE round trip: a txn of three reads. The host range also returns workload keys
-    // (they live under /calico/v1/host/<h>/workload/); they are filtered out here.
+  async readConfig(scope?: ReadScope): Promise<ConfigTree> {
+    // ONE round trip: a txn of three reads. The host range (all hosts) also returns workload
+    // keys (they live under /calico/v1/host/<h>/workload/); they are filtered out here.
+    const hostPrefix = scope?.host ? `${HOST_PREFIX}${scope.host}/config/` : HOST_PREFIX
     return this.withEndpoint(async (client, deadline) => {
       const res: ITxnResponse = await client.kv.txn(
         {
           compare: [],
           success: [
             {request_range: {key: Buffer.from(CONFIG_PREFIX), range_end: prefixEnd(CONFIG_PREFIX)}},
-            {request_range: {key: Buffer.from(HOST_PREFIX), range_end: prefixEnd(HOST_PREFIX)}},
+            {request_range: {key: Buffer.from(hostPrefix), range_end: prefixEnd(hostPrefix)}},
             {request_range: {key: Buffer.from(READY_KEY)}},
           ],
           failure: [],

@@ -5,7 +5,7 @@
  */
 import {readFileSync} from 'node:fs'
 import {LocalIoError, UsageError, localIoErrorFrom} from '../errors.js'
-import {CONFIG_PREFIX, ConfigTree, Datastore, HOST_PREFIX, Kv, READY_KEY} from './types.js'
+import {CONFIG_PREFIX, ConfigTree, Datastore, HOST_PREFIX, Kv, READY_KEY, ReadScope, inScope} from './types.js'
 
 export function isConfigKey(key: string): boolean {
   if (key.startsWith(CONFIG_PREFIX)) return key.length > CONFIG_PREFIX.length && !key.slice(CONFIG_PREFIX.length).includes('/')
@@ -58,7 +58,12 @@ export class SnapshotDatastore implements Datastore {
     this.endpoints = [path]
   }
 
-  async readConfig(): Promise<ConfigTree> {
+  async readConfig(scope?: ReadScope): Promise<ConfigTree> {
+    const tree = await this.readAll()
+    return scope?.host ? {...tree, kvs: tree.kvs.filter((kv) => inScope(kv.key, scope))} : tree
+  }
+
+  private async readAll(): Promise<ConfigTree> {
     if (!this.tree) {
       let text: string
       try {
@@ -72,7 +77,7 @@ export class SnapshotDatastore implements Datastore {
   }
 
   async get(key: string): Promise<Kv | null> {
-    const tree = await this.readConfig()
+    const tree = await this.readAll()
     return tree.kvs.find((kv) => kv.key === key) ?? null
   }
 

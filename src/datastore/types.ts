@@ -35,12 +35,27 @@ export interface WriteResult {
   revision?: string
 }
 
+/** What to read: by default both config directories for every host. */
+export interface ReadScope {
+  /**
+   * Only this host's config directory (with the global one). Empty or absent: every host's,
+   * which is also what Felix reads when its FelixHostname resolves to "".
+   */
+  host?: string
+}
+
+/** Does a config key belong to the scope? */
+export function inScope(key: string, scope: ReadScope | undefined): boolean {
+  if (!scope?.host || !key.startsWith(HOST_PREFIX)) return true
+  return key.startsWith(`${HOST_PREFIX}${scope.host}/config/`)
+}
+
 export interface Datastore {
   readonly kind: DatastoreKind
   /** Human-readable endpoints (URLs, or the snapshot path). */
   readonly endpoints: readonly string[]
-  /** Read both config directories and the Ready flag in one round trip. */
-  readConfig(): Promise<ConfigTree>
+  /** Read both config directories (for every host, or the one in scope) and the Ready flag in one round trip. */
+  readConfig(scope?: ReadScope): Promise<ConfigTree>
   /** Read one key (for show-before/after and conflicts). */
   get(key: string): Promise<Kv | null>
   put(key: string, value: string, options?: WriteOptions): Promise<WriteResult>

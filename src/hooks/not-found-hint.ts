@@ -3,7 +3,7 @@
  * CI) this hook still names the closest commands on stderr; the plugin then ends with exit 127,
  * which the top-level handler reports as a usage error (2).
  */
-import type {Hook} from '@oclif/core'
+import type {Hook} from '@oclif/core/hooks'
 import {didYouMean} from '../lib/did-you-mean.js'
 
 const hook: Hook<'command_not_found'> = async function (opts) {

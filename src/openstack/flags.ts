@@ -1,5 +1,5 @@
 /** Flags shared by the openstack commands. */
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {DEFAULT_RELEASE, releaseLabel} from './releases.js'
 
 export const releaseFlag = Flags.string({

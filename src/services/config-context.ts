@@ -40,6 +40,8 @@ export interface DatastoreOptions {
   timeoutMs?: number
   /** Show env and file layers when the datastore cannot be reached. */
   allowPartial?: boolean
+  /** Read every host's config directory, not only the evaluated host's (validate --all-hosts). */
+  readAllHosts?: boolean
 }
 
 export interface ConfigContextOptions extends LocalSourceOptions, DatastoreOptions {
@@ -203,7 +205,9 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
     let ds: Datastore | undefined
     try {
       ds = await openConfiguredDatastore(localOnly, options)
-      const tree = await ds.readConfig()
+      // Only the directories this host's Felix reads (§3): global, and its own per-host one
+      // (every host's when FelixHostname resolves to "").
+      const tree = await ds.readConfig(options.readAllHosts ? undefined : {host: localOnly.host})
       datastoreRead = {kind: ds.kind, endpoints: [...ds.endpoints], ready: tree.ready, tree}
       datastoreInput = {state: 'loaded', kvs: tree.kvs}
       const rw = ds.kind === 'snapshot' ? null : readyWarning(tree.ready)

@@ -87,7 +87,7 @@ function summarise(problems: Problem[]): ConfigValidateResult['counts'] {
 }
 
 export async function configValidate(options: ConfigContextOptions & {allHosts?: boolean; strict?: boolean}): Promise<ConfigValidateResult> {
-  const ctx = await buildConfigContext(options)
+  const ctx = await buildConfigContext({...options, readAllHosts: options.allHosts})
   const warnings = [...ctx.warnings]
   let problems: Problem[]
   let hosts: string[]

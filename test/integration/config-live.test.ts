@@ -102,6 +102,25 @@ describe('identical results for identical data', () => {
   })
 })
 
+describe('scoped reads', () => {
+  for (const type of ['etcdv2', 'etcdv3'] as const) {
+    test(`${type}: a single-host read returns the global and that host's config only`, async () => {
+      const {openDatastore} = await import('../../src/datastore/index.js')
+      const ds = await openDatastore({type, endpoints: [etcd.clientUrl], timeoutMs: 5000})
+      try {
+        const scoped = await ds.readConfig({host: 'node1'})
+        const expected = Object.keys(DATA).filter((k) => k.startsWith('/calico/v1/config/') || k.startsWith('/calico/v1/host/node1/config/')).sort()
+        assert.deepEqual(scoped.kvs.map((kv) => kv.key), expected)
+        assert.equal(scoped.ready, 'true')
+        const all = await ds.readConfig()
+        assert.ok(all.kvs.some((kv) => kv.key.startsWith('/calico/v1/host/node2/')))
+      } finally {
+        await ds.close()
+      }
+    })
+  }
+})
+
 describe('set and unset on etcd, both drivers', () => {
   for (const driver of ['etcdv2', 'etcdv3'] as const) {
     test(`${driver}: set global, set host, get, unset, CAS conflict`, async () => {

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import {FelixctlCommand} from '../../cli/base.js'
 import {datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
 import {outputFlag} from '../../cli/flags.js'

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
 import {outputFlag} from '../../cli/flags.js'
 import {renderOpenStackRender} from '../../render/openstack.js'
