@@ -4,21 +4,31 @@
  * transpositions), plus prefix and substring matches for partial names.
  */
 
-/** Optimal string alignment distance between a and b. */
+/** Optimal string alignment distance between a and b (three rolling rows: it runs cold, at start-up). */
 export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1
-  const cols = b.length + 1
-  const d: number[][] = Array.from({length: rows}, (_, i) => Array.from({length: cols}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
-      }
+  const n = a.length
+  const m = b.length
+  if (n === 0) return m
+  if (m === 0) return n
+  let prev2 = new Int32Array(m + 1)
+  let prev = new Int32Array(m + 1)
+  let cur = new Int32Array(m + 1)
+  for (let j = 0; j <= m; j++) prev[j] = j
+  for (let i = 1; i <= n; i++) {
+    cur[0] = i
+    const ai = a.charCodeAt(i - 1)
+    for (let j = 1; j <= m; j++) {
+      const bj = b.charCodeAt(j - 1)
+      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ai === bj ? 0 : 1))
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj) v = Math.min(v, prev2[j - 2] + 1)
+      cur[j] = v
     }
+    const t = prev2
+    prev2 = prev
+    prev = cur
+    cur = t
   }
-  return d[a.length][b.length]
+  return prev[m]
 }
 
 /**
@@ -33,8 +43,9 @@ export function didYouMean(input: string, candidates: readonly string[], max = 3
   const scored: {name: string; rank: number; dist: number}[] = []
   for (const name of new Set(candidates)) {
     const hay = name.toLowerCase()
-    const dist = editDistance(needle, hay)
     const limit = Math.min(4, Math.max(1, Math.floor(Math.max(needle.length, hay.length) / 3)))
+    // The distance is at least the difference in length: skip the table when that is already too far.
+    const dist = Math.abs(needle.length - hay.length) > limit ? limit + 1 : editDistance(needle, hay)
     let rank: number
     if (dist === 0) rank = 0
     else if (dist <= limit) rank = 1
@@ -47,6 +58,7 @@ export function didYouMean(input: string, candidates: readonly string[], max = 3
   // names four edits away that merely share a long prefix.
   const best = Math.min(...scored.filter((s) => s.rank <= 1).map((s) => s.dist))
   const kept = scored.filter((s) => s.rank > 1 || s.dist <= best + 1)
-  kept.sort((x, y) => x.rank - y.rank || x.dist - y.dist || x.name.localeCompare(y.name))
+  // Plain code-unit order for ties: localeCompare would initialise ICU (~20 ms at start-up).
+  kept.sort((x, y) => x.rank - y.rank || x.dist - y.dist || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
   return kept.slice(0, max).map((s) => s.name)
 }
