@@ -107,7 +107,16 @@ export function readLocalLayers(options: LocalSourceOptions): LocalLayers {
     vars = parseEnvFile(readLocalFile(options.envFile, 'env file'), options.envFile, (name) => (options.processEnv ?? process.env)[name])
   } else if (options.pid !== undefined) {
     const path = `/proc/${options.pid}/environ`
-    vars = parseProcEnviron(readLocalFile(path, 'process environment'), options.pid)
+    let buf: Buffer
+    try {
+      buf = readLocalFile(path, 'process environment')
+    } catch (error) {
+      if (error instanceof LocalIoError && /no such file/.test(error.message)) {
+        throw new LocalIoError(`no process with PID ${options.pid} (cannot read ${path})`, {path, hint: 'give the PID of the running calico-felix, e.g. --pid $(pidof calico-felix)'})
+      }
+      throw error
+    }
+    vars = parseProcEnviron(buf, options.pid)
   } else {
     vars = processEnvVars(options.processEnv ?? process.env)
   }

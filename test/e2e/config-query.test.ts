@@ -73,6 +73,23 @@ describe('config get', () => {
     assert.doesNotMatch(r.stderr, /    at /)
   })
 
+  test('--pid reads the environment of a running process', async () => {
+    const {spawn} = await import('node:child_process')
+    const child = spawn('sleep', ['30'], {env: {PATH: process.env.PATH, FELIX_LOGSEVERITYFILE: 'critical', felix_IpInIpMtu: '1300'}, stdio: 'ignore'})
+    try {
+      await new Promise((r) => setTimeout(r, 200))
+      const r = await runCli(['config', 'get', 'IpInIpMtu', '--pid', String(child.pid), '--snapshot', snap({}), '-c', join(dir, 'none.cfg'), '-o', 'json'])
+      assert.equal(r.code, 0, r.stderr)
+      const doc = JSON.parse(r.stdout)
+      assert.deepEqual([doc.value, doc.source, doc.origin.name, doc.origin.path], [1300, 'env', 'felix_IpInIpMtu', `/proc/${child.pid}/environ`])
+    } finally {
+      child.kill()
+    }
+    const gone = await runCli(['config', 'get', 'IpInIpMtu', '--pid', '999999999', '--snapshot', snap({})])
+    assert.equal(gone.code, 6)
+    assert.match(gone.stderr, /no process with PID 999999999/)
+  })
+
   test('a --host with a slash or .. is a usage error', async () => {
     for (const h of ['a/b', '..']) {
       const r = await runCli(['config', 'get', 'LogSeverityFile', '--host', h, '--snapshot', snap({})])
