@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// ("node --": Node 20 would otherwise also act on a --env-file given to felixctl: nodejs/node#54232)
 // Production entry point: runs the compiled commands in dist/ using the oclif manifest.
 // Only this file (through the top-level handler) decides the process exit code.
 import {run} from '@oclif/core/run'

@@ -3,8 +3,8 @@
  * `felixctl datastore export` (`{"/calico/v1/config/LogSeverityFile": "DEBUG", ...}`).
  * Read-only: writes are refused.
  */
-import {readFileSync} from 'node:fs'
-import {LocalIoError, UsageError, localIoErrorFrom} from '../errors.js'
+import {readRegularFile} from '../lib/read-file.js'
+import {LocalIoError, UsageError} from '../errors.js'
 import {CONFIG_PREFIX, ConfigTree, Datastore, HOST_PREFIX, Kv, READY_KEY, ReadScope, inScope} from './types.js'
 
 export function isConfigKey(key: string): boolean {
@@ -65,12 +65,7 @@ export class SnapshotDatastore implements Datastore {
 
   private async readAll(): Promise<ConfigTree> {
     if (!this.tree) {
-      let text: string
-      try {
-        text = readFileSync(this.path, 'utf8')
-      } catch (error) {
-        throw localIoErrorFrom(error, this.path, 'read')
-      }
+      const text = readRegularFile(this.path, 'snapshot').toString('utf8')
       this.tree = parseSnapshot(text, this.path)
     }
     return this.tree

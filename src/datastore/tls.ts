@@ -6,8 +6,8 @@
  * EtcdCertFile and EtcdKeyFile whenever they are set, whatever the scheme, so a
  * named file that cannot be read is an error even for http endpoints.
  */
-import {readFileSync} from 'node:fs'
-import {DatastoreError, FelixctlError, LocalIoError, UsageError, WriteRefusedError, localIoErrorFrom} from '../errors.js'
+import {readRegularFile} from '../lib/read-file.js'
+import {DatastoreError, FelixctlError, LocalIoError, UsageError, WriteRefusedError} from '../errors.js'
 import {DatastoreConnection, Kv} from './types.js'
 
 export interface TlsMaterial {
@@ -26,19 +26,8 @@ const FILE_PARAM: Record<'caFile' | 'certFile' | 'keyFile', string> = {
 }
 
 function readTlsFile(path: string, which: 'caFile' | 'certFile' | 'keyFile'): Buffer {
-  let data: Buffer
-  try {
-    data = readFileSync(path)
-  } catch (error) {
-    const e = localIoErrorFrom(error, path, 'read')
-    // The message names the file only; never its contents (a key file is secret).
-    throw new LocalIoError(`cannot read ${FILE_PARAM[which]} ${path}: ${e.message.replace(/^cannot read .*?: /, '')}`, {
-      path,
-      code: e.code,
-      hint: e.hint ?? `check ${FILE_PARAM[which]}`,
-      cause: error,
-    })
-  }
+  // Its message names the setting and the file, never the contents (a key file is secret).
+  const data = readRegularFile(path, FILE_PARAM[which], 1024 * 1024)
   const text = data.toString('latin1')
   const wanted = which === 'keyFile' ? /-----BEGIN [A-Z ]*PRIVATE KEY-----/ : /-----BEGIN CERTIFICATE-----/
   if (!wanted.test(text)) {
@@ -79,16 +68,28 @@ export function describeTlsFiles(tls: TlsMaterial): string {
 }
 
 /** Parse one endpoint into a URL ("host:port" without a scheme means http). */
+/** An endpoint as messages may show it: any user:password@ part replaced. */
+export function redactEndpoint(endpoint: string): string {
+  return endpoint.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@')
+}
+
 export function parseEndpoint(endpoint: string): URL {
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `http://${endpoint}`
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    throw new UsageError(`invalid etcd endpoint ${JSON.stringify(endpoint)}`, {hint: 'an endpoint looks like http://127.0.0.1:2379 or https://etcd1:2379'})
+    throw new UsageError(`invalid etcd endpoint ${JSON.stringify(redactEndpoint(endpoint))}`, {hint: 'an endpoint looks like http://127.0.0.1:2379 or https://etcd1:2379'})
+  }
+  if (url.username || url.password) {
+    // Felix 2.0 has no etcd authentication, and a password must never reach a message.
+    throw new UsageError(`etcd endpoint ${JSON.stringify(redactEndpoint(text))} carries credentials, which Felix 2.0 (and felixctl) do not support`, {
+      hint: 'remove the user:password@ part; secure etcd with TLS client certificates (--etcd-cert-file, --etcd-key-file)',
+      code: 'endpoint-credentials',
+    })
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`invalid etcd endpoint ${JSON.stringify(endpoint)}: the scheme must be http or https`, {
+    throw new UsageError(`invalid etcd endpoint ${JSON.stringify(redactEndpoint(endpoint))}: the scheme must be http or https`, {
       hint: 'an endpoint looks like http://127.0.0.1:2379 or https://etcd1:2379',
     })
   }

@@ -3,9 +3,10 @@
  * sysctl.d drop-ins, OpenStack files): temp file in the same directory, fsync,
  * keep mode and owner, rename over the target. Nothing is left behind on failure.
  */
-import {closeSync, constants, fchownSync, fsyncSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, constants, fchownSync, fsyncSync, lstatSync, openSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {randomBytes} from 'node:crypto'
+import {createRequire} from 'node:module'
 import {LocalIoError, WriteRefusedError, localIoErrorFrom} from '../errors.js'
 
 export interface FileSnapshot {
@@ -51,9 +52,12 @@ export function readForEdit(path: string, options: ReadForEditOptions = {}): Fil
   try {
     const st = statSync(realPath)
     if (st.isDirectory()) throw Object.assign(new Error('EISDIR'), {code: 'EISDIR'})
+    // A FIFO or device would block or never end: only regular files are edited.
+    if (!st.isFile()) throw new LocalIoError(`cannot edit ${path}: not a regular file`, {path, hint: 'name a regular file (not a FIFO, socket or device)', code: 'file-not-regular'})
     const content = readFileSync(realPath)
     return {path, realPath, exists: true, content, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtimeMs: st.mtimeMs}
   } catch (error) {
+    if (error instanceof LocalIoError) throw error
     throw localIoErrorFrom(error, path, 'read')
   }
 }
@@ -82,6 +86,7 @@ function writeLocked(snapshot: FileSnapshot, content: string | Buffer, options: 
   const target = snapshot.realPath
   const dir = dirname(target)
   assertUnchanged(snapshot)
+  removeStaleTemps(dir, basename(target))
   const tmp = join(dir, `.${basename(target)}.felixctl-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
   let fd: number | undefined
   try {
@@ -101,6 +106,7 @@ function writeLocked(snapshot: FileSnapshot, content: string | Buffer, options: 
     fsyncSync(fd)
     closeSync(fd)
     fd = undefined
+    if (snapshot.exists) copyExtendedAttributes(target, tmp)
     options.beforeRename?.()
     // Re-check right before the rename: narrows the window for a lost concurrent update.
     assertUnchanged(snapshot)
@@ -126,6 +132,44 @@ function writeLocked(snapshot: FileSnapshot, content: string | Buffer, options: 
     } catch {}
     if (error instanceof WriteRefusedError || error instanceof LocalIoError) throw error
     throw localIoErrorFrom(error, snapshot.path, 'write')
+  }
+}
+
+/**
+ * A run killed between creating its temp file and the rename leaves `.NAME.felixctl-PID-X.tmp`
+ * behind; the next writer (holding the lock) removes those whose process is gone.
+ */
+function removeStaleTemps(dir: string, name: string): void {
+  let entries: string[]
+  try {
+    entries = readdirSync(dir)
+  } catch {
+    return
+  }
+  const prefix = `.${name}.felixctl-`
+  for (const e of entries) {
+    if (!e.startsWith(prefix) || !e.endsWith('.tmp')) continue
+    const pid = Number.parseInt(e.slice(prefix.length), 10)
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) {
+      try {
+        unlinkSync(join(dir, e))
+      } catch {}
+    }
+  }
+}
+
+/**
+ * Node has no xattr API: GNU cp copies the original's extended attributes (user.*, POSIX ACLs,
+ * security labels) onto the temp file without touching its data, so the replacement keeps them.
+ * Best effort: where cp or the attributes are unavailable the file is still replaced.
+ */
+function copyExtendedAttributes(from: string, to: string): void {
+  try {
+    // Loaded only on the write path (start-up of read-only commands stays lean).
+    const {spawnSync} = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process')
+    spawnSync('cp', ['--attributes-only', '--no-dereference', '--preserve=xattr', '--', from, to], {stdio: 'ignore', timeout: 5000})
+  } catch {
+    // best effort
   }
 }
 

@@ -2,7 +2,8 @@
  * Reading OpenStack config files the way the services do: the main file, then
  * `<service>.conf.d/*.conf` in name order (oslo.config `--config-dir`), later files winning.
  */
-import {readFileSync, readdirSync, statSync} from 'node:fs'
+import {readdirSync, statSync} from 'node:fs'
+import {readRegularFile} from '../lib/read-file.js'
 import {basename, dirname, join} from 'node:path'
 import {localIoErrorFrom} from '../errors.js'
 import {OsloAssignment, OsloIniDocument, OsloIniParseError, decodeOsloText, findOsloAssignments, parseOsloIni} from '../formats/oslo-ini.js'
@@ -22,12 +23,7 @@ export interface OsloLookup {
 /** Read and parse one file; fs errors become LocalIoError (exit 6), parse errors are kept in the result. */
 export function readOsloSource(path: string): OsloSource {
   let buf: Buffer
-  try {
-    if (statSync(path).isDirectory()) throw Object.assign(new Error('EISDIR'), {code: 'EISDIR'})
-    buf = readFileSync(path)
-  } catch (error) {
-    throw localIoErrorFrom(error, path, 'read')
-  }
+  buf = readRegularFile(path, 'OpenStack config file')
   try {
     return {path, doc: parseOsloIni(decodeOsloText(buf))}
   } catch (error) {

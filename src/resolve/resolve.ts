@@ -371,6 +371,25 @@ function buildResolution(a: BuildArgs): Resolution {
     return {name: p.name, value, raw, source: 'default', origin: {type: 'default'}, ambiguous, layers: statuses}
   })
 
+  // With FelixHostname "" every host directory is merged into one map: an unknown key that two
+  // host directories set differently keeps whichever Go's map order puts last.
+  const hostUnknown = new Map<string, RawEntry[]>()
+  for (const e of unknownAll) if (e.layer === 'host') hostUnknown.set(e.key, [...(hostUnknown.get(e.key) ?? []), e])
+  for (const [key, list] of hostUnknown) {
+    if (list.length > 1 && new Set(list.map((e) => e.raw)).size > 1) {
+      list.sort((x, y) => (String(x.origin.key) < String(y.origin.key) ? -1 : 1))
+      diag({
+        severity: 'warning',
+        code: 'ambiguous-host-merge',
+        param: null,
+        layer: 'host',
+        origin: list[0].origin,
+        message: `${list.length} host directories set the unknown key ${JSON.stringify(key)} with different values (${list.map((e) => e.origin.key).join(', ')}): FelixHostname is "", so Felix merges every host and Go's random map order decides which is kept`,
+        hint: 'fix FelixHostname so that Felix reads only its own host directory',
+      })
+    }
+  }
+
   const unknown: UnknownEntry[] = []
   for (const e of unknownAll) {
     const kept = reported.unknownWinners.get(e.key) === e || (!reported.unknownWinners.has(e.key) && notReached(e.layer))

@@ -3,7 +3,7 @@
  * the env and file layers from local sources, then the datastore Felix would connect to
  * (or the one the operator named), then one resolve. Shared by every `config` command.
  */
-import {readFileSync, statSync} from 'node:fs'
+import {readRegularFile} from '../lib/read-file.js'
 import {hostname as osHostname} from 'node:os'
 import {DatastoreError, LocalIoError, UsageError, localIoErrorFrom} from '../errors.js'
 import {envEntries, parseEnvFile, parseProcEnviron, processEnvVars} from '../layers/env.js'
@@ -79,21 +79,7 @@ export interface ConfigContext {
 }
 
 function readLocalFile(path: string, what: string): Buffer {
-  let st
-  try {
-    st = statSync(path)
-  } catch (error) {
-    throw localIoErrorFrom(error, path, 'read')
-  }
-  if (st.isDirectory()) throw new LocalIoError(`cannot read ${what} ${path}: is a directory, not a file`, {path, hint: 'name the file, not the directory'})
-  if (st.isFile() && st.size > MAX_LOCAL_FILE_BYTES) {
-    throw new LocalIoError(`cannot read ${what} ${path}: ${st.size} bytes is larger than the ${MAX_LOCAL_FILE_BYTES / 1024 / 1024} MiB felixctl reads`, {path, hint: `this does not look like a Felix ${what}`})
-  }
-  try {
-    return readFileSync(path)
-  } catch (error) {
-    throw localIoErrorFrom(error, path, 'read')
-  }
+  return readRegularFile(path, what, MAX_LOCAL_FILE_BYTES)
 }
 
 /** The env and file layers, from local sources. */

@@ -25,6 +25,8 @@ export interface OpenStackApplyOptions {
   backup?: boolean
   /** Create the file when it does not exist. */
   create?: boolean
+  /** Edit through a symbolic link that points outside the file's directory. */
+  followSymlinks?: boolean
 }
 
 export interface OpenStackApplyChange {
@@ -114,7 +116,7 @@ export function openstackApply(options: OpenStackApplyOptions): OpenStackApplyRe
   const req = requirementsFor(file, release, checkEtcdOptions(options.etcd ?? {}))
   let snapshot: FileSnapshot
   try {
-    snapshot = readForEdit(options.path, {allowMissing: options.create})
+    snapshot = readForEdit(options.path, {allowMissing: options.create, followSymlinks: options.followSymlinks})
   } catch (error) {
     if (error instanceof LocalIoError && error.code === 'file-enoent') {
       throw new LocalIoError(`cannot apply to ${options.path}: no such file`, {

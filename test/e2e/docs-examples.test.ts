@@ -317,7 +317,7 @@ describe('documented examples run as written', () => {
           }
           // `/tmp/...` in an example becomes the sandbox's tmp: fixed names cannot collide or leak.
           const command = ex.command.replace(/(^|[\s='"])\/tmp\//g, `$1${join(sandbox, 'tmp')}/`).replace(/(^|&&|\|\||;|\||\(|\s)\.\/bin\/run\.js(?=\s|$)/g, '$1felixctl')
-          const script = `set -o pipefail\nfelixctl() { node "$FELIXCTL_REPO_CLI" "$@"; }\n${command}\n`
+          const script = `set -o pipefail\nfelixctl() { node -- "$FELIXCTL_REPO_CLI" "$@"; }\n${command}\n`
           const before = outsideState()
           const r = spawnSync('bash', ['-c', script], {cwd: sandbox, env, encoding: 'utf8', timeout: 60000, input: ''})
           const written = changes(before, outsideState())

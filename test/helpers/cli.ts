@@ -27,7 +27,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     : Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^felix(ctl)?_/i.test(k)))
   const env = {...base, NO_COLOR: '1', ...options.env}
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {cwd: options.cwd ?? REPO_ROOT, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, ['--', CLI, ...args], {cwd: options.cwd ?? REPO_ROOT, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))

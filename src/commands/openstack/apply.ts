@@ -27,6 +27,7 @@ A file that oslo.config cannot read is refused (exit 3, nothing written); a miss
     'dry-run': Flags.boolean({summary: 'Print a unified diff of the change; write nothing.'}),
     backup: Flags.boolean({summary: 'Copy the original to PATH.bak before replacing it.'}),
     create: Flags.boolean({summary: 'Create the file when it does not exist.'}),
+    'follow-symlinks': Flags.boolean({summary: 'Edit through a symbolic link that points outside the file\'s directory.'}),
     output: outputFlag(['text', 'json'], 'text'),
   }
 
@@ -35,7 +36,7 @@ A file that oslo.config cannot read is refused (exit 3, nothing written); a miss
     const result = openstackApply({
       file: args.file, path: flags.file, release: flags.release,
       etcd: {host: flags['etcd-host'], port: parseEtcdPort(flags['etcd-port']), keyFile: flags['etcd-key-file'], certFile: flags['etcd-cert-file'], caCertFile: flags['etcd-ca-cert-file']},
-      dryRun: flags['dry-run'], backup: flags.backup, create: flags.create,
+      dryRun: flags['dry-run'], backup: flags.backup, create: flags.create, followSymlinks: flags['follow-symlinks'],
     })
     this.out(renderOpenStackApply(result, flags.output as 'text' | 'json'))
     if (flags.output !== 'json') {
