@@ -15,15 +15,17 @@ export function isConfigKey(key: string): boolean {
 }
 
 /** Parse a snapshot document (pure). Throws LocalIoError naming the file on malformed input. */
-export function parseSnapshot(text: string, path: string): {kvs: Kv[]; ready: string | null} {
+export function parseSnapshot(text: string, path: string, parseYaml?: (text: string) => unknown): {kvs: Kv[]; ready: string | null} {
   let doc: unknown
+  const body = text.replace(/^\uFEFF/, '')
   try {
-    doc = JSON.parse(text.replace(/^\uFEFF/, ''))
+    // `datastore export -o yaml` writes YAML: read it back too (YAML is a superset of JSON).
+    doc = parseYaml && !body.trimStart().startsWith('{') ? parseYaml(body) : JSON.parse(body)
   } catch (error) {
     throw new LocalIoError(`cannot parse snapshot ${path}: ${(error as Error).message}`, {
       path,
       code: 'snapshot-malformed',
-      hint: 'a snapshot is a JSON object mapping etcd keys to string values, as `felixctl datastore export -o json` writes',
+      hint: 'a snapshot is a JSON (or YAML) object mapping etcd keys to string values, as `felixctl datastore export` writes',
     })
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
@@ -66,7 +68,9 @@ export class SnapshotDatastore implements Datastore {
   private async readAll(): Promise<ConfigTree> {
     if (!this.tree) {
       const text = readRegularFile(this.path, 'snapshot').toString('utf8')
-      this.tree = parseSnapshot(text, this.path)
+      // The YAML parser is loaded only for a snapshot that is not JSON.
+      const yaml = text.replace(/^\uFEFF/, '').trimStart().startsWith('{') ? undefined : (await import('yaml')).parse
+      this.tree = parseSnapshot(text, this.path, yaml ? (t) => yaml(t, {schema: 'failsafe'}) : undefined)
     }
     return this.tree
   }

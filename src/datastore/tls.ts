@@ -198,11 +198,16 @@ function describeCurrent(current: Kv | null | undefined): string {
 
 /** The exit-7 error of a failed compare-and-swap; `current` undefined = could not be read. */
 export function conflictError(key: string, ifRevision: string, current: Kv | null | undefined): WriteRefusedError {
-  const expected = ifRevision === '0' ? 'expected it not to exist' : `expected revision ${ifRevision}`
   const now = describeCurrent(current)
-  return new WriteRefusedError(`${key} changed since it was read: ${expected}${now ? `, but ${now}` : ''}`, {
+  if (ifRevision === '0') {
+    return new WriteRefusedError(`${key} already exists (--if-revision 0 creates it only when absent)${now ? `: ${now}` : ''}`, {
+      code: 'revision-conflict',
+      hint: 'give its current revision with --if-revision to replace it',
+    })
+  }
+  return new WriteRefusedError(`${key} is not at revision ${ifRevision}${now ? `: ${now}` : ''}; nothing was written`, {
     code: 'revision-conflict',
-    hint: 'read the key again and retry (someone else wrote it meanwhile)',
+    hint: 'read the key again (felixctl config get NAME -o json shows the value) and retry with its current revision',
   })
 }
 

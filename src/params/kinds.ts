@@ -16,19 +16,23 @@ import type {FileProbe, KindSpec, ParseResult, TypedValue} from './types.js'
 
 const ok = (value: TypedValue): ParseResult => ({ok: true, value})
 const fail = (reason: string): ParseResult => ({ok: false, reason})
+/** Felix's own text, with felixctl's Go detail added for people. */
+const failWith = (felix: string, detail: string): ParseResult => ({ok: false, reason: `${felix} (${detail})`, felix})
 
-/** Go's %q for the strings we quote in messages (ASCII-safe, escapes like Go). */
+/** unicode.IsPrint: letters, marks, numbers, punctuation and symbols (plus the ASCII space). */
+const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u
+
+/** Go's strconv.Quote (what `%q` prints): Go's escapes, and \u/\U for what unicode.IsPrint rejects. */
 export function goQuote(s: string): string {
+  const named: Record<string, string> = {'\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\'}
   let out = '"'
   for (const ch of s) {
     const c = ch.codePointAt(0)!
-    if (ch === '"') out += '\\"'
-    else if (ch === '\\') out += '\\\\'
-    else if (ch === '\n') out += '\\n'
-    else if (ch === '\r') out += '\\r'
-    else if (ch === '\t') out += '\\t'
+    if (named[ch] !== undefined) out += named[ch]
     else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0')
-    else out += ch
+    else if (c === 0x20 || GO_PRINTABLE.test(ch)) out += ch
+    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0')
+    else out += '\\U' + c.toString(16).padStart(8, '0')
   }
   return out + '"'
 }
@@ -415,14 +419,14 @@ export function parseKind(kind: KindSpec, raw: string, probe: FileProbe): ParseR
     }
     case 'int': {
       const r = goParseInt(raw, 0, 'ParseInt')
-      if (!r.ok) return fail(`invalid int (${r.goError})`)
+      if (!r.ok) return failWith('invalid int', r.goError)
       if (kind.min !== undefined && r.value < BigInt(kind.min)) return fail(`value must be at least ${kind.min}`)
       if (kind.max !== undefined && r.value > BigInt(kind.max)) return fail(`value must be at most ${kind.max}`)
       return ok(intValue(r.value))
     }
     case 'float': {
       const r = goParseFloat(raw)
-      return r.ok ? ok(r.value) : fail(`invalid float (${r.goError})`)
+      return r.ok ? ok(r.value) : failWith('invalid float', r.goError)
     }
     case 'mark-bitmask': {
       const r = goParseUint(raw, 0, 32)
@@ -451,7 +455,7 @@ export function parseKind(kind: KindSpec, raw: string, probe: FileProbe): ParseR
       const ports: number[] = []
       for (const piece of raw.split(',')) {
         const r = goParseInt(piece, 10, 'ParseInt')
-        if (!r.ok) return fail(`ports should be integers (${r.goError.replace('ParseInt', 'Atoi')})`)
+        if (!r.ok) return failWith('ports should be integers', r.goError.replace('ParseInt', 'Atoi'))
         if (r.value < 0n || r.value > 65535n) return fail('ports must be in range 0-65535')
         ports.push(Number(r.value))
       }
@@ -475,11 +479,11 @@ function parseEndpointList(raw: string): ParseResult {
     try {
       u = goParseUrl(endpoint)
     } catch (error) {
-      return fail(`${endpoint} is not a valid URL (parse ${endpoint}: ${(error as Error).message})`)
+      return failWith(`${endpoint} is not a valid URL`, `parse ${endpoint}: ${(error as Error).message}`)
     }
     if (u.path === '') u.path = '/'
     if (u.opaque !== '' || u.hasUser || u.path !== '/' || u.rawPath !== '' || u.rawQuery !== '' || u.fragment !== '') {
-      return fail(`endpoint contained unsupported URL part; expected http(s)://hostname:port only. (${endpoint})`)
+      return failWith('endpoint contained unsupported URL part; expected http(s)://hostname:port only.', endpoint)
     }
     // Latin1 round trip: host bytes were kept as latin1 so non-ASCII re-escapes byte-wise.
     result.push(goUrlString(u))

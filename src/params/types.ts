@@ -27,7 +27,11 @@ export type KindSpec =
  */
 export type TypedValue = string | number | boolean | string[] | number[] | null
 
-export type ParseResult = {ok: true; value: TypedValue} | {ok: false; reason: string}
+/**
+ * A failure's `reason` is for people (Felix's text, then the Go detail in parentheses);
+ * `felix`, when present, is exactly the text Felix logs, without felixctl's detail.
+ */
+export type ParseResult = {ok: true; value: TypedValue} | {ok: false; reason: string; felix?: string}
 
 /** What the file kinds need to know about the host Felix runs on. Injected, so parsing stays testable. */
 export interface FileProbe {

@@ -124,7 +124,10 @@ export async function renderConfigList(res: ConfigListResult, format: string, co
     out += '\nUnknown keys (Felix ignores them):\n'
     out += renderTable({head: ['KEY', 'RAW', 'SOURCE', 'ORIGIN'], paint: p, rows: r.unknown.map((u) => [u.name, JSON.stringify(u.raw), u.source, formatOrigin(u.origin)])})
   }
-  out += `\nFelixHostname (per-host keys): ${r.host}   datastore: ${r.datastore.type} ${r.datastore.endpoints.join(',')}\n`
+  out += `\nFelixHostname (per-host keys): ${r.host}   Felix's datastore: ${r.datastore.type} ${r.datastore.endpoints.join(',')}`
+  const read = res.datastoreRead
+  const readText = read.kind === 'kubernetes' ? 'kubernetes (no etcd layers)' : read.kind === 'none' ? 'nothing (etcd layers not read)' : `${read.kind} ${read.endpoints.join(',')}`
+  out += `   read: ${readText}\n`
   if (r.fatal) out += p.red(formatFatal(r.fatal)) + '\n'
   return out
 }

@@ -89,9 +89,8 @@ export function resolveFelixConfig(input: ResolveInput): Resolution {
       const r = parseKind(param.kind, e.raw, probe)
       if (r.ok) o = {kind: 'ok', value: r.value}
       else {
-        // Felix's own text is the reason up to the Go detail felixctl adds in parentheses.
-        const cut = r.reason.indexOf(' (')
-        const message = `Failed to parse config parameter ${param.name}; value ${goQuote(e.raw)}: ${cut > 0 ? r.reason.slice(0, cut) : r.reason}`
+        // Exactly the text Felix logs (without the Go detail felixctl adds for people).
+        const message = `Failed to parse config parameter ${param.name}; value ${goQuote(e.raw)}: ${r.felix ?? r.reason}`
         o = param.dieOnFail ? {kind: 'fatal', message} : {kind: 'invalid', value: defaultValue(param, probe), message}
       }
     }
@@ -152,21 +151,29 @@ export function resolveFelixConfig(input: ResolveInput): Resolution {
   const fatalFrom = (stage: FatalStage, f: NonNullable<PassResult['fatal']>): Fatal => ({stage, param: f.param.name, layer: f.entry.layer, message: f.message})
 
   if (input.file.state === 'failed') {
-    fatal = {stage: 'file-load', param: null, layer: 'file', message: `${input.file.path}:${input.file.line}: ${input.file.message}`}
+    const where = `${input.file.path}:${input.file.line}: `
+    // The reader's message may already start with path:line.
+    fatal = {stage: 'file-load', param: null, layer: 'file', message: input.file.message.startsWith(where) ? input.file.message : where + input.file.message}
     stopped = 'file-load'
   } else {
+    // Felix prints nothing after an env- or file-stage failure (it retries the whole load), so
+    // felixctl reports the values of the last pass that succeeded, not a half-applied one.
+    const before = new Map(typed)
     const p1 = runPass([['env', env]])
     reached = ['env']
     if (p1.fatal) {
       fatal = fatalFrom('env', p1.fatal)
       stopped = 'env'
+      restore(typed, before)
     } else {
       reported = p1
+      const afterEnv = new Map(typed)
       const p2 = runPass([['env', env], ['file', fileEntries]])
       reached = ['env', 'file']
       if (p2.fatal) {
         fatal = fatalFrom('file', p2.fatal)
         stopped = 'file'
+        restore(typed, afterEnv)
       } else {
         reported = p2
         host = String(typed.get('FelixHostname') ?? '')
@@ -197,6 +204,10 @@ export function resolveFelixConfig(input: ResolveInput): Resolution {
   }
 
   return buildResolution({input, registry, typed, reported, fatal, reached, host, env, fileEntries, hostLayer: hostLayerAll, globalLayer, classify, datastore, stopped})
+}
+
+function restore(typed: Map<string, TypedValue>, from: Map<string, TypedValue>): void {
+  for (const [k, v] of from) typed.set(k, v)
 }
 
 function validate(typed: Map<string, TypedValue>): Omit<Fatal, 'stage'> | null {
@@ -280,7 +291,7 @@ function buildResolution(a: BuildArgs): Resolution {
       if (inLayer.length > 1 && new Set(inLayer.map((e) => e.raw)).size > 1) {
         ambiguous = true
         diag({
-          severity: 'warning',
+          severity: 'error',
           code: 'ambiguous-spelling',
           param: p.name,
           layer,
@@ -327,7 +338,7 @@ function buildResolution(a: BuildArgs): Resolution {
     for (const e of entries) {
       const o = a.classify(e)
       if (o.kind === 'local-ignored') {
-        diag({severity: 'warning', code: 'local-only-in-etcd', param: p.name, layer: e.layer, origin: e.origin, message: `Ignoring local-only configuration for ${p.name} from ${LAYER_WORDS[e.layer]} (${e.origin.key})`, hint: `set ${p.name} with FELIX_${p.name.toUpperCase()} or in felix.cfg, and delete the etcd key`})
+        diag({severity: 'error', code: 'local-only-in-etcd', param: p.name, layer: e.layer, origin: e.origin, message: `Ignoring local-only configuration for ${p.name} from ${LAYER_WORDS[e.layer]} (${e.origin.key})`, hint: `set ${p.name} with FELIX_${p.name.toUpperCase()} or in felix.cfg, and delete the etcd key`})
       } else if (o.kind === 'fatal') {
         const isTheFatal = fatalEntryKey?.param === p.name && fatalEntryKey.layer === e.layer
         const shadowedBy = winner && winner !== e && RANK[winner.layer] > RANK[e.layer] ? winner : undefined
@@ -343,14 +354,16 @@ function buildResolution(a: BuildArgs): Resolution {
           hint: `fix or remove ${describeEntry(e)}`,
         })
       } else if (o.kind === 'invalid') {
-        diag({severity: 'warning', code: 'invalid-value', param: p.name, layer: e.layer, origin: e.origin, message: `${o.message} (in ${LAYER_WORDS[e.layer]}): Felix replaces it with the default`, hint: `fix or remove ${describeEntry(e)}`})
+        // An error when it is the value Felix would have used (it is ignored for the default).
+        diag({severity: winner === e ? 'error' : 'warning', code: 'invalid-value', param: p.name, layer: e.layer, origin: e.origin, message: `${o.message} (in ${LAYER_WORDS[e.layer]}): Felix replaces it with the default`, hint: `fix or remove ${describeEntry(e)}`})
       }
     }
     // §4: a non-canonical spelling in the file or etcd overrides higher layers.
     if (winner && winner.key !== p.name && winner.layer !== 'env') {
       const higher = entries.filter((e) => RANK[e.layer] > RANK[winner.layer] && a.classify(e).kind !== 'local-ignored')
       diag({
-        severity: 'warning',
+        // With a higher layer, that layer's value is ignored: an error.
+        severity: higher.length ? 'error' : 'warning',
         code: higher.length ? 'non-canonical-override' : 'non-canonical-spelling',
         param: p.name,
         layer: winner.layer,
@@ -358,7 +371,10 @@ function buildResolution(a: BuildArgs): Resolution {
         message: higher.length
           ? `${describeEntry(winner)} is spelt "${winner.key}", not "${p.name}": Felix's precedence check misses it, so it overrides ${higher.map(describeEntry).join(', ')}`
           : `${describeEntry(winner)} is spelt "${winner.key}", not "${p.name}": it would override any higher layer that sets ${p.name}`,
-        hint: `spell it ${p.name}${winner.layer === 'file' ? ' (felixctl config set --layer file --fix-spelling)' : ''}`,
+        hint:
+          winner.layer === 'file'
+            ? `spell it ${p.name}: felixctl config set ${p.name} ${JSON.stringify(winner.raw)} --layer file --fix-spelling`
+            : `spell it ${p.name}: felixctl config unset ${winner.key} --layer ${winner.layer} --force, then felixctl config set ${p.name} ${JSON.stringify(winner.raw)} --layer ${winner.layer}`,
       })
     }
 
@@ -404,6 +420,26 @@ function buildResolution(a: BuildArgs): Resolution {
       message: `Ignoring unknown config param ${JSON.stringify(e.key)} in ${LAYER_WORDS[e.layer]} (${describeEntry(e)})`,
       hint: suggestions.length ? `did you mean ${suggestions.join(', ')}?` : 'see `felixctl config list` for the known parameters',
     })
+  }
+
+  // §4: with several fatal values in the layer that stopped Felix, Go's map order picks the one it reports.
+  if (a.fatal && a.fatal.layer && a.fatal.stage !== 'file-load' && a.fatal.stage !== 'validate') {
+    const candidates = layers
+      .filter(([layer]) => layer === a.fatal!.layer)
+      .flatMap(([, entries]) => entries)
+      .filter((e) => a.classify(e).kind === 'fatal')
+    const names = [...new Set(candidates.map((e) => registry.byLowerName.get(e.key.toLowerCase())?.name ?? e.key))]
+    if (names.length > 1) {
+      diag({
+        severity: 'warning',
+        code: 'fatal-map-order',
+        param: a.fatal.param,
+        layer: a.fatal.layer,
+        origin: null,
+        message: `${names.length} values in ${LAYER_WORDS[a.fatal.layer]} are fatal (${names.join(', ')}): which one Felix reports depends on Go's random map order; felixctl names ${a.fatal.param}`,
+        hint: 'fix all of them',
+      })
+    }
   }
 
   if (a.fatal && a.fatal.stage === 'datastore') {

@@ -18,6 +18,8 @@ import {Diagnostic, Resolution} from '../resolve/types.js'
 import type {ConfigTree, Datastore, DatastoreConnection} from '../datastore/types.js'
 
 export const DEFAULT_CONFIG_FILE = '/etc/calico/felix.cfg'
+/** §3: Felix 2.0 reads etcd through the v2 API; etcd 3.4 keeps the v2 and v3 key spaces apart. */
+export const V3_NOTE = 'note: Felix 2.0 reads etcd through the v2 API; these are the keys in the v3 store (--datastore-type etcdv3), which Felix itself does not see'
 /** Largest local file felixctl will read as a config or env file: Felix's own files are tiny. */
 export const MAX_LOCAL_FILE_BYTES = 64 * 1024 * 1024
 
@@ -207,6 +209,7 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
       datastoreInput = {state: 'loaded', kvs: tree.kvs}
       const rw = ds.kind === 'snapshot' ? null : readyWarning(tree.ready)
       if (rw) warnings.push(`warning: ${rw}`)
+      if (ds.kind === 'etcdv3') warnings.push(V3_NOTE)
     } catch (error) {
       if (!(error instanceof DatastoreError) || !options.allowPartial) throw error
       datastoreRead = {kind: 'none', endpoints: error.endpoint ? [error.endpoint] : [], ready: null, unavailable: error.message}
@@ -227,5 +230,5 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
 }
 
 function partialDiagnostic(reason: string): Diagnostic {
-  return {severity: 'warning', code: 'datastore-unavailable', param: null, layer: null, origin: null, message: `partial result: the etcd layers were not read (${reason})`, hint: 'values set in etcd are not shown; drop --allow-partial to fail instead'}
+  return {severity: 'warning', code: 'datastore-unavailable', param: null, layer: null, origin: null, message: `partial result: the etcd layers were not read (${reason})`, hint: 'values set in etcd are not shown: check that etcd is reachable (felixctl datastore status)'}
 }

@@ -26,19 +26,6 @@ export interface ConfigValidateResult {
   warnings: string[]
 }
 
-/** Why a value is ignored or Felix stops: errors. The rest: warnings (or info). */
-const SEVERITY: Record<string, Diagnostic['severity']> = {
-  'fatal-value': 'error',
-  'shadowed-fatal': 'error',
-  'local-only-in-etcd': 'error',
-  'ambiguous-spelling': 'error',
-  'unknown-param': 'warning',
-  'non-canonical-override': 'warning',
-  'non-canonical-spelling': 'warning',
-  'file-multiple-values': 'warning',
-  'env-duplicate': 'warning',
-}
-
 const TLS_PARAMS = new Set(['EtcdCaFile', 'EtcdCertFile', 'EtcdKeyFile'])
 
 export function problemsOf(r: Resolution, host: string | null): Problem[] {
@@ -55,17 +42,10 @@ export function problemsOf(r: Resolution, host: string | null): Problem[] {
       host,
     })
   }
+  // The resolver's severities are the verdict: errors stop Felix or make it ignore a value.
   for (const d of r.diagnostics) {
-    let severity = SEVERITY[d.code] ?? d.severity
-    let code = d.code
-    if (d.code === 'invalid-value') {
-      // The value is ignored (Felix uses the default); an error when it is the one Felix would use.
-      const p = r.params.find((x) => x.name === d.param)
-      const wins = p?.layers.some((l) => l.layer === d.layer && l.status === 'invalid-default')
-      severity = wins ? 'error' : 'warning'
-      if (d.param && TLS_PARAMS.has(d.param)) code = 'tls-file-missing'
-    }
-    out.push({...d, severity, code, host})
+    const code = d.code === 'invalid-value' && d.param && TLS_PARAMS.has(d.param) ? 'tls-file-missing' : d.code
+    out.push({...d, code, host})
   }
   // Deprecated EtcdAddr / EtcdScheme beside EtcdEndpoints (they are then unused).
   const ep = r.params.find((p) => p.name === 'EtcdEndpoints')
@@ -115,6 +95,10 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
   } else {
     hosts = [ctx.resolution.host]
     problems = problemsOf(ctx.resolution, null)
+  }
+  if (options.configFile !== undefined && ctx.local.file.state === 'absent') {
+    // Felix runs without a missing file, but a file named on the command line that is not there is likely a typo.
+    problems.push({severity: 'warning', code: 'config-file-missing', param: null, layer: 'file', origin: {type: 'file', path: options.configFile}, message: `config file ${options.configFile} does not exist: Felix would run without one`, hint: 'check the path given with -c/--config-file', host: null})
   }
   const ready = ctx.datastoreRead.kind === 'etcdv2' || ctx.datastoreRead.kind === 'etcdv3' ? readyWarning(ctx.datastoreRead.ready) : null
   if (ready) problems.push({severity: 'warning', code: 'datastore-not-ready', param: null, layer: null, origin: {type: 'etcd', key: '/calico/v1/Ready'}, message: ready, hint: 'set /calico/v1/Ready to "true" once the datastore is initialised (calicoctl does this)', host: null})

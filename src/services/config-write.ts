@@ -148,7 +148,9 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     const nextKvs = kvs.filter((kv) => kv.key !== key)
     if (options.op === 'set') nextKvs.push({key, value: options.value!})
     const after = view(resolveWith(ctx, {kvs: nextKvs}), name)
-    const changed = options.op === 'set' ? existing?.value !== options.value : existing !== undefined
+    // With --if-revision the write always goes to etcd, which decides: a create-only write of a
+    // key that already exists must fail (exit 7), even when the value is the same.
+    const changed = options.ifRevision !== undefined || (options.op === 'set' ? existing?.value !== options.value : existing !== undefined)
     const actions = [changed ? (options.op === 'set' ? `${existing ? 'change' : 'create'} ${key} = ${JSON.stringify(options.value)}` : `delete ${key}`) : `${key} already ${options.op === 'set' ? `is ${JSON.stringify(options.value)}` : 'absent'}`]
     // Other spellings of the same parameter in that directory override canonical ones (§4).
     const dir = key.slice(0, key.lastIndexOf('/') + 1)
@@ -171,7 +173,8 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
       diff: null,
       actions,
       warnings,
-      restart: changed ? (options.layer === 'global' ? 'Felix restarts on every host that reads this etcd when a global config key changes' : `Felix restarts on ${host} when its per-host config changes`) : null,
+      // Felix 2.0 watches the v2 key space only: a v3 write does not restart (or reach) it.
+      restart: !changed || ctx.datastoreRead.kind === 'etcdv3' ? null : options.layer === 'global' ? 'Felix restarts on every host that reads this etcd when a global config key changes' : `Felix restarts on ${host} when its per-host config changes`,
       internal: {kind: 'etcd', key, options, ctx},
     }
   } else {

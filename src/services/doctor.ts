@@ -59,21 +59,28 @@ async function part<T>(name: DoctorPartName, run: () => Promise<T> | T, exitOf: 
 }
 
 function configFix(p: ConfigValidateResult['problems'][number], o: DoctorOptions): string | null {
-  const where = p.host ? ` --host ${p.host}` : o.host ? ` --host ${o.host}` : ''
+  // A fix is a command to copy: it names the same files and datastore the check used.
+  const file = o.configFile ? ` -c ${o.configFile}` : ''
+  const env = o.envFile ? ` --env-file ${o.envFile}` : ''
+  const etcd = o.etcdEndpoints?.length ? ` --etcd-endpoints ${o.etcdEndpoints.join(',')}` : ''
+  const where = (p.host ? ` --host ${p.host}` : o.host ? ` --host ${o.host}` : '') + file + env + etcd
   switch (p.code) {
     case 'local-only-in-etcd':
     case 'unknown-param':
-      if (p.origin?.key) return `felixctl config unset ${p.origin.key.split('/').pop()} --layer ${p.layer}${p.layer === 'host' ? where : ''} --force`
+      if (p.origin?.key) return `felixctl config unset ${p.origin.key.split('/').pop()} --layer ${p.layer}${p.layer === 'host' ? where : file + env + etcd}${p.code === 'unknown-param' ? ' --force' : ''}`
       break
     case 'fatal-value':
     case 'shadowed-fatal':
     case 'invalid-value':
-      if (p.param && (p.layer === 'global' || p.layer === 'host')) return `felixctl config set ${p.param} <valid value> --layer ${p.layer}${p.layer === 'host' ? where : ''}   (or: felixctl config unset ${p.param} --layer ${p.layer}${p.layer === 'host' ? where : ''})`
-      if (p.param && p.layer === 'file') return `felixctl config set ${p.param} <valid value> --layer file`
+      if (p.param && (p.layer === 'global' || p.layer === 'host')) {
+        const scope = p.layer === 'host' ? where : file + env + etcd
+        return `felixctl config set ${p.param} <valid value> --layer ${p.layer}${scope}   (or: felixctl config unset ${p.param} --layer ${p.layer}${scope})`
+      }
+      if (p.param && p.layer === 'file') return `felixctl config set ${p.param} <valid value> --layer file${file}`
       break
     case 'non-canonical-override':
     case 'non-canonical-spelling':
-      if (p.param && p.layer === 'file') return `felixctl config set ${p.param} <value> --layer file --fix-spelling`
+      if (p.param && p.layer === 'file') return `felixctl config set ${p.param} <value> --layer file --fix-spelling${file}`
       break
     case 'felix-would-not-start':
       if (p.param) return `felixctl config get ${p.param}${where}`

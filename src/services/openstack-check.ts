@@ -69,7 +69,9 @@ class Findings {
 
   at(severity: Severity, code: string, a: OsloAssignment, path: string, message: string, fix: string): void {
     const inline = a.value.includes('#') ? INLINE_COMMENT_HINT : ''
-    this.add(severity, code, {path, section: a.section, key: a.key, line: a.line, message: message + inline, fix})
+    // One sentence after another: end the first before adding the inline-comment note.
+    const first = inline && !/[.!?]$/.test(message) ? `${message}.` : message
+    this.add(severity, code, {path, section: a.section, key: a.key, line: a.line, message: first + inline, fix})
   }
 }
 

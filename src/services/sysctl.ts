@@ -244,8 +244,10 @@ function matchesKey(key: string | undefined | null): boolean {
 // check
 
 /** The contract's member order: severity, code, param, layer, origin, message, hint. */
-function withParam(p: Omit<SysctlProblem, 'param'>): SysctlProblem {
-  return {severity: p.severity, code: p.code, param: CONNTRACK_MAX_KEY, layer: p.layer, origin: p.origin, message: p.message, hint: p.hint}
+function withParam(p: Omit<SysctlProblem, 'param'>, root = '/'): SysctlProblem {
+  // A hint is a command to copy: on a --root tree it must name the same tree, never the host.
+  const hint = p.hint && root !== '/' ? p.hint.replace(/felixctl sysctl (apply|check)/g, `felixctl sysctl $1 --root ${root}`) : p.hint
+  return {severity: p.severity, code: p.code, param: CONNTRACK_MAX_KEY, layer: p.layer, origin: p.origin, message: p.message, hint}
 }
 
 export function validateConntrackMax(input: number | string | undefined, what = '--value'): number {
@@ -289,7 +291,7 @@ function readLiveValue(tree: SysctlTree, name: string): {value: number | null; e
 
 function checkTree(tree: SysctlTree, recommended: number): SysctlCheckResult {
   const problems: SysctlProblem[] = []
-  const problem = (p: Omit<SysctlProblem, 'param'>) => problems.push(withParam(p))
+  const problem = (p: Omit<SysctlProblem, 'param'>) => problems.push(withParam(p, tree.root))
 
   // Live values.
   const max = readLiveValue(tree, 'nf_conntrack_max')
@@ -630,7 +632,7 @@ export async function applySysctl(options: SysctlApplyOptions): Promise<SysctlAp
   }
   const before = checkTree(tree, value)
   const problems: SysctlProblem[] = []
-  const note = (p: Omit<SysctlProblem, 'param'>) => problems.push(withParam(p))
+  const note = (p: Omit<SysctlProblem, 'param'>) => problems.push(withParam(p, tree.root))
   const actions: SysctlAction[] = []
   const planned: PlannedFile[] = []
   const livePath = `${PROC_DIR}/nf_conntrack_max`

@@ -204,13 +204,13 @@ describe('writes: put, compare-and-swap, delete', () => {
         await assert.rejects(ds.put(key, 'three', {ifRevision: created.revision}), (error: unknown) => {
           assert.ok(error instanceof WriteRefusedError, String(error))
           assert.equal(error.exitCode, 7)
-          assert.match(error.message, new RegExp(`${key} changed since it was read: expected revision ${created.revision}, but it is now "two" at revision ${second.revision}`))
+          assert.match(error.message, new RegExp(`${key} is not at revision ${created.revision}: it is now "two" at revision ${second.revision}; nothing was written`))
           return true
         })
         // create-only on an existing key
         await assert.rejects(ds.put(key, 'x', {ifRevision: '0'}), (error: unknown) => {
           assert.ok(error instanceof WriteRefusedError)
-          assert.match(error.message, /expected it not to exist, but it is now "two"/)
+          assert.match(error.message, /already exists \(--if-revision 0 creates it only when absent\): it is now "two"/)
           return true
         })
         assert.equal((await ds.get(key))?.value, 'two')

@@ -70,7 +70,7 @@ describe('config renderers', () => {
         'LogSeverityScreen   WARNING   file     /etc/calico/felix.cfg:3 [global]',
         'IpInIpMtu           1440      env      env FELIX_IPINIPMTU',
         '',
-        'FelixHostname (per-host keys): node1   datastore: etcdv2 http://127.0.0.1:2379',
+        "FelixHostname (per-host keys): node1   Felix's datastore: etcdv2 http://127.0.0.1:2379   read: snapshot s.json",
         '',
       ].join('\n'),
     )

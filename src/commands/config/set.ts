@@ -14,7 +14,7 @@ The effective value before and after is shown, with a warning when a higher laye
 Files are edited in place (comments, order, mode and owner kept) and replaced atomically. Any change to an etcd config key makes Felix restart on the hosts concerned: felixctl says so and asks for confirmation on a TTY unless --yes.
 With no VALUE on a TTY, felixctl prompts for one.`
   static override examples = [
-    {description: 'Preview a felix.cfg change as a diff (nothing written)', command: '<%= config.bin %> <%= command.id %> LogSeverityScreen WARNING --layer file -c examples/felix.cfg --snapshot examples/snapshot.json --dry-run'},
+    {description: 'Preview a felix.cfg change as a diff (nothing written)', command: '<%= config.bin %> <%= command.id %> LogSeverityScreen ERROR --layer file -c examples/felix.cfg --snapshot examples/snapshot.json --dry-run'},
     {description: 'Set it in an env file (FELIX_LOGSEVERITYFILE)', command: 'cp examples/felix.env /tmp/felix.env && <%= config.bin %> <%= command.id %> LogSeverityFile DEBUG --layer env --env-file /tmp/felix.env -c examples/felix.cfg --snapshot examples/snapshot.json'},
     {description: 'Global etcd ($ETCD: its URL), compare-and-swap: only if the key does not exist yet (revision 0)', command: '<%= config.bin %> <%= command.id %> ChainInsertMode append --layer global --etcd-endpoints $ETCD --if-revision 0 --yes'},
   ]
