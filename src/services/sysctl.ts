@@ -390,6 +390,17 @@ function checkTree(tree: SysctlTree, recommended: number): SysctlCheckResult {
       hint: `make both agree: felixctl sysctl apply --value ${Math.max(recommended, boot?.value ?? 0)} fixes /etc/sysctl.conf too`,
     })
   }
+  if (live.max !== null && boot?.value != null && live.max !== boot.value) {
+    // Both may be fine, but after the next reboot the table size changes: say so.
+    problem({
+      severity: 'info',
+      code: 'live-differs-from-boot',
+      layer: 'live',
+      origin: {type: 'file', path: boot.path, line: boot.line},
+      message: `the live value ${live.max} differs from the value set at boot, ${boot.value} (${boot.path}:${boot.line}): the table size changes at the next reboot`,
+      hint: `felixctl sysctl apply --value ${Math.max(live.max, boot.value)} makes them agree`,
+    })
+  }
   const files = persisted.files
   const perFile = new Map<string, number>()
   for (const d of files) if (!d.glob && !d.exclude && d.status !== 'hidden' && d.status !== 'not-at-boot') perFile.set(d.path, (perFile.get(d.path) ?? 0) + 1)
