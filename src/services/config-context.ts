@@ -174,18 +174,21 @@ export function resolveWith(ctx: ConfigContext, changes: {env?: RawEntry[]; file
   return resolveFelixConfig({registry: ctx.registry, kernelHostname: ctx.kernelHostname, env: changes.env ?? ctx.local.env, file: changes.file ?? ctx.local.file, datastore, probe})
 }
 
-/** Everything `config get|list|validate` need: local layers, datastore, one resolve. */
-export async function buildConfigContext(options: ConfigContextOptions): Promise<ConfigContext> {
+/** The local view: env and file read, and resolved alone — what Felix connects with (§5.4). */
+export function resolveLocal(options: ConfigContextOptions) {
   const registry = getRegistry(options.felixVersion)
   const kernelHostname = kernelHostnameFrom(options.host)
   const probe = options.probe ?? realFileProbe()
   const local = readLocalLayers(options)
-  const warnings = [...local.warnings]
   const resolveWith = (datastore: DatastoreLayerInput) =>
     resolveFelixConfig({registry, kernelHostname, env: local.env, file: local.file, datastore, probe})
+  return {registry, kernelHostname, local, resolveWith, localOnly: resolveWith({state: 'unavailable', reason: 'not read yet'})}
+}
 
-  // First resolve env + file alone: that is what Felix connects with (§5.4).
-  const localOnly = resolveWith({state: 'unavailable', reason: 'not read yet'})
+/** Everything `config get|list|validate` need: local layers, datastore, one resolve. */
+export async function buildConfigContext(options: ConfigContextOptions): Promise<ConfigContext> {
+  const {registry, kernelHostname, local, resolveWith, localOnly} = resolveLocal(options)
+  const warnings = [...local.warnings]
   let datastoreRead: DatastoreRead
   let datastoreInput: DatastoreLayerInput
   const stoppedEarly = localOnly.fatal && ['file-load', 'env', 'file'].includes(localOnly.fatal.stage)

@@ -2,10 +2,7 @@
 import {DatastoreError} from '../errors.js'
 import {hostsWithConfig} from '../layers/etcd.js'
 import {READY_KEY} from '../datastore/types.js'
-import {ConfigContextOptions, connectionFor, openConfiguredDatastore, readLocalLayers, readyWarning, kernelHostnameFrom} from './config-context.js'
-import {resolveFelixConfig} from '../resolve/resolve.js'
-import {getRegistry} from '../params/index.js'
-import {realFileProbe} from '../params/kinds.js'
+import {ConfigContextOptions, connectionFor, openConfiguredDatastore, readyWarning, resolveLocal} from './config-context.js'
 import {Resolution} from '../resolve/types.js'
 
 export interface DatastoreStatusResult {
@@ -26,15 +23,7 @@ export interface DatastoreStatusResult {
 
 /** Felix's view of where the datastore is, from env + file only (§5.4). */
 function felixLocalView(options: ConfigContextOptions): Resolution {
-  const local = readLocalLayers(options)
-  return resolveFelixConfig({
-    registry: getRegistry(options.felixVersion),
-    kernelHostname: kernelHostnameFrom(options.host),
-    env: local.env,
-    file: local.file,
-    datastore: {state: 'unavailable', reason: 'not read'},
-    probe: realFileProbe(),
-  })
+  return resolveLocal(options).localOnly
 }
 
 export async function datastoreStatus(options: ConfigContextOptions): Promise<DatastoreStatusResult> {
