@@ -30,9 +30,17 @@ export function describeTopLevelError(error: unknown): {code: number; text: stri
   if (typeof e.oclif?.exit === 'number') {
     // oclif parse errors (unknown flag, missing argument, bad option value) are usage errors.
     const code = e.oclif.exit === 1 ? ExitCode.bug : e.oclif.exit === 127 ? ExitCode.usage : e.oclif.exit
-    const msg = (e.message ?? String(error)).trim()
+    // oclif's parse errors span several lines ("The following error occurred: ... See more help with --help"): one line.
+    const msg = (e.message ?? String(error))
+      .replace(/^The following errors? occurred:\s*/, '')
+      .replace(/\s*See more help with --help\s*$/, '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' ')
+      .replace(/\s{2,}/g, ' ')
     let text = `Error: ${msg}\n`
-    if (code === ExitCode.usage && !/--help/.test(msg)) text += 'Hint: see `felixctl help` or add --help to the command\n'
+    if (code === ExitCode.usage && !/--help|felixctl help/.test(msg)) text += 'Hint: see `felixctl help` or add --help to the command\n'
     if (debugEnabled() && e.stack) text += `${e.stack}\n`
     return {code, text}
   }
