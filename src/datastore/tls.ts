@@ -202,12 +202,12 @@ export function conflictError(key: string, ifRevision: string, current: Kv | nul
   if (ifRevision === '0') {
     return new WriteRefusedError(`${key} already exists (--if-revision 0 creates it only when absent)${now ? `: ${now}` : ''}`, {
       code: 'revision-conflict',
-      hint: 'give its current revision with --if-revision to replace it',
+      hint: 'give its current revision with --if-revision instead of 0',
     })
   }
   return new WriteRefusedError(`${key} is not at revision ${ifRevision}${now ? `: ${now}` : ''}; nothing was written`, {
     code: 'revision-conflict',
-    hint: 'read the key again (felixctl config get NAME -o json shows the value) and retry with its current revision',
+    hint: 'read its current revision again (etcdctl get KEY -w json, or the v2 keys API) and retry',
   })
 }
 

@@ -13,7 +13,8 @@ export async function renderConfigValidate(r: ConfigValidateResult, format: stri
   for (const x of r.problems) {
     const sev = x.severity === 'error' ? p.red('error') : x.severity === 'warning' ? p.yellow('warning') : 'info'
     const where = [x.host ? `host ${x.host}` : null, x.param, x.layer, x.origin ? formatOrigin(x.origin) : null].filter(Boolean).join(', ')
-    out += `${sev} [${x.code}] ${x.message}${format === 'wide' && where ? `\n    at: ${where}` : ''}${x.hint ? `\n    fix: ${x.hint}` : ''}\n`
+    const host = x.host ? `[host ${x.host}] ` : ''
+    out += `${sev} [${x.code}] ${host}${x.message}${format === 'wide' && where ? `\n    at: ${where}` : ''}${x.hint ? `\n    fix: ${x.hint}` : ''}\n`
   }
   const scope = r.hosts.length === 1 ? `host ${r.hosts[0]}` : `${r.hosts.length} host directories`
   out += `${r.problems.length ? '\n' : ''}${r.counts.error} error(s), ${r.counts.warning} warning(s), ${r.counts.info} note(s) for ${scope}: `

@@ -32,9 +32,12 @@ export async function renderConfigWrite(r: ConfigWriteResult, format: string, co
   if (r.dryRun && r.actions.length) out += 'would do:\n' + r.actions.map((a) => `  ${a}\n`).join('')
   else for (const a of r.actions) out += `${a}\n`
   if (!r.changed) out += `nothing to change: ${r.target} already has it\n`
-  const fmt = (v: {value: unknown; source: string}) => `${formatValue(v.value as never)} (from ${v.source})`
-  out += `${r.param} before: ${fmt(r.before)}\n`
-  out += `${r.param} ${r.dryRun ? 'would be' : 'after'}:  ${fmt(r.after)}\n`
+  const fmt = (v: {value: unknown; source: string; fatal: {stage: string} | null}) =>
+    `${formatValue(v.value as never)} (from ${v.source})${v.fatal ? ` — but Felix would not start (stage ${v.fatal.stage})` : ''}`
+  const label = r.dryRun ? 'would be' : 'after'
+  const width = Math.max('before'.length, label.length)
+  out += `${r.param} ${'before:'.padEnd(width + 1)} ${fmt(r.before)}\n`
+  out += `${r.param} ${`${label}:`.padEnd(width + 1)} ${fmt(r.after)}\n`
   if (r.written) out += p.green(`written to ${r.target}${r.revision ? ` (revision ${r.revision})` : ''}`) + '\n'
   else if (r.dryRun) out += 'dry run: nothing written\n'
   return out

@@ -371,10 +371,11 @@ function buildResolution(a: BuildArgs): Resolution {
         message: higher.length
           ? `${describeEntry(winner)} is spelt "${winner.key}", not "${p.name}": Felix's precedence check misses it, so it overrides ${higher.map(describeEntry).join(', ')}`
           : `${describeEntry(winner)} is spelt "${winner.key}", not "${p.name}": it would override any higher layer that sets ${p.name}`,
+        // A command to copy: it names the same file, or the same host directory.
         hint:
           winner.layer === 'file'
-            ? `spell it ${p.name}: felixctl config set ${p.name} ${JSON.stringify(winner.raw)} --layer file --fix-spelling`
-            : `spell it ${p.name}: felixctl config unset ${winner.key} --layer ${winner.layer} --force, then felixctl config set ${p.name} ${JSON.stringify(winner.raw)} --layer ${winner.layer}`,
+            ? `spell it ${p.name}: felixctl config set ${p.name} ${JSON.stringify(winner.raw)} --layer file -c ${winner.origin.path} --fix-spelling`
+            : `spell it ${p.name}: felixctl config set ${p.name} ${JSON.stringify(winner.raw)} --layer ${winner.layer}${winner.layer === 'host' ? ` --host ${a.host}` : ''} --fix-spelling`,
       })
     }
 

@@ -62,7 +62,7 @@ export interface ConfigWritePlan {
   /** Felix restarts on these hosts when an etcd key under a config directory changes. */
   restart: string | null
   /** Private: what apply needs. */
-  internal: {kind: 'etcd'; key: string; options: ConfigWriteOptions; ctx: ConfigContext} | {kind: 'file'; snapshot: FileSnapshot; text: string}
+  internal: {kind: 'etcd'; key: string; options: ConfigWriteOptions; ctx: ConfigContext; extraDeletes: string[]} | {kind: 'file'; snapshot: FileSnapshot; text: string}
 }
 
 export interface ConfigWriteResult extends Omit<ConfigWritePlan, 'internal'> {
@@ -128,6 +128,10 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     // Removing a stray local-only key from etcd is fine: it only cleans up.
     def = def
   }
+  if (options.ifRevision !== undefined) {
+    if (!/^\d+$/.test(options.ifRevision)) throw new UsageError(`--if-revision ${JSON.stringify(options.ifRevision)} is not a revision`, {hint: 'a revision is a whole number (v3 mod_revision, v2 modifiedIndex); 0 = create only'})
+    if (options.layer !== 'global' && options.layer !== 'host') throw new UsageError('--if-revision applies to etcd (--layer global or host) only', {hint: 'files are protected by a lock and a changed-since-read check instead'})
+  }
   if (options.layer === 'env' && options.envFile === undefined) {
     throw new UsageError('--layer env needs --env-file: an environment variable persists nowhere else', {hint: 'for example --env-file /etc/calico/felix.env'})
   }
@@ -142,21 +146,48 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     if (ctx.datastoreRead.kind === 'snapshot') throw new UsageError(`a snapshot is read-only: cannot write ${LAYER_WORDS[options.layer]}`, {hint: 'connect to etcd with --etcd-endpoints (or Felix\'s own settings) instead of --snapshot'})
     const host = ctx.resolution.host
     if (options.layer === 'host' && host === '') throw new CheckFailedError('FelixHostname resolves to "" on this host: there is no per-host directory to write', {hint: 'fix FelixHostname first (felixctl config get FelixHostname)'})
-    const key = options.layer === 'global' ? globalKey(name) : hostKey(host, name)
+    const canonicalKey = options.layer === 'global' ? globalKey(name) : hostKey(host, name)
+    const dir = canonicalKey.slice(0, canonicalKey.lastIndexOf('/') + 1)
     const kvs: Kv[] = [...(ctx.datastoreRead.tree?.kvs ?? [])]
+    // Every spelling of this parameter in the directory (§4: non-canonical ones override).
+    const spellings = kvs.filter((kv) => kv.key.startsWith(dir) && !kv.key.slice(dir.length).includes('/') && kv.key.slice(dir.length).toLowerCase() === name.toLowerCase())
+    // unset NAME removes the key spelt exactly NAME when there is one (a misspelt key can be removed).
+    const exact = options.op === 'unset' ? spellings.find((kv) => kv.key === dir + options.name) : undefined
+    const key = exact?.key ?? canonicalKey
     const existing = kvs.find((kv) => kv.key === key)
-    const nextKvs = kvs.filter((kv) => kv.key !== key)
+    const others = spellings.filter((kv) => kv.key !== key)
+    const extraDeletes = options.fixSpelling ? others.filter((kv) => kv.key !== canonicalKey || options.op === 'unset').map((kv) => kv.key) : []
+    if (options.ifRevision !== undefined && options.ifRevision !== '0' && !existing) {
+      throw new WriteRefusedError(`${key} is not at revision ${options.ifRevision}: it does not exist; nothing was written`, {code: 'revision-conflict', param: name, layer: options.layer, hint: 'use --if-revision 0 to create it only when absent'})
+    }
+    if (options.ifRevision !== undefined && existing?.revision !== undefined && existing.revision !== options.ifRevision) {
+      // What etcd would answer, said before writing (and under --dry-run too).
+      throw new WriteRefusedError(
+        options.ifRevision === '0'
+          ? `${key} already exists (--if-revision 0 creates it only when absent): it is ${JSON.stringify(existing.value)} at revision ${existing.revision}; nothing was written`
+          : `${key} is not at revision ${options.ifRevision}: it is ${JSON.stringify(existing.value)} at revision ${existing.revision}; nothing was written`,
+        {code: 'revision-conflict', param: name, layer: options.layer, hint: `retry with --if-revision ${existing.revision} if that is still the value you mean to replace`},
+      )
+    }
+    const nextKvs = kvs.filter((kv) => kv.key !== key && !extraDeletes.includes(kv.key))
     if (options.op === 'set') nextKvs.push({key, value: options.value!})
     const after = view(resolveWith(ctx, {kvs: nextKvs}), name)
     // With --if-revision the write always goes to etcd, which decides: a create-only write of a
     // key that already exists must fail (exit 7), even when the value is the same.
-    const changed = options.ifRevision !== undefined || (options.op === 'set' ? existing?.value !== options.value : existing !== undefined)
-    const actions = [changed ? (options.op === 'set' ? `${existing ? 'change' : 'create'} ${key} = ${JSON.stringify(options.value)}` : `delete ${key}`) : `${key} already ${options.op === 'set' ? `is ${JSON.stringify(options.value)}` : 'absent'}`]
-    // Other spellings of the same parameter in that directory override canonical ones (§4).
-    const dir = key.slice(0, key.lastIndexOf('/') + 1)
-    for (const kv of kvs) {
-      if (kv.key !== key && kv.key.startsWith(dir) && kv.key.slice(dir.length).toLowerCase() === name.toLowerCase() && !kv.key.slice(dir.length).includes('/')) {
-        warnings.push(`warning: ${kv.key} spells ${name} differently and overrides the canonical key (Felix's precedence quirk); delete it with: felixctl config unset ${kv.key.slice(dir.length)} --layer ${options.layer} --force`)
+    const changed = options.ifRevision !== undefined || extraDeletes.length > 0 || (options.op === 'set' ? existing?.value !== options.value : existing !== undefined)
+    const actions = [
+      options.op === 'set'
+        ? existing?.value === options.value && options.ifRevision === undefined
+          ? `${key} already is ${JSON.stringify(options.value)}`
+          : `${existing ? 'change' : 'create'} ${key} = ${JSON.stringify(options.value)}`
+        : existing
+          ? `delete ${key}`
+          : `${key} already absent`,
+      ...extraDeletes.map((k) => `delete ${k} (another spelling of ${name}; --fix-spelling)`),
+    ]
+    if (!options.fixSpelling) {
+      for (const kv of others) {
+        warnings.push(`warning: ${kv.key} spells ${name} differently and overrides the canonical key (Felix's precedence quirk); remove it with --fix-spelling, or: felixctl config unset ${kv.key.slice(dir.length)} --layer ${options.layer}${options.layer === 'host' ? ` --host ${host}` : ''}`)
       }
     }
     plan = {
@@ -175,7 +206,7 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
       warnings,
       // Felix 2.0 watches the v2 key space only: a v3 write does not restart (or reach) it.
       restart: !changed || ctx.datastoreRead.kind === 'etcdv3' ? null : options.layer === 'global' ? 'Felix restarts on every host that reads this etcd when a global config key changes' : `Felix restarts on ${host} when its per-host config changes`,
-      internal: {kind: 'etcd', key, options, ctx},
+      internal: {kind: 'etcd', key, options, ctx, extraDeletes},
     }
   } else {
     const path = options.layer === 'file' ? options.configFile ?? DEFAULT_CONFIG_FILE : options.envFile!
@@ -235,6 +266,9 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
   } else if (plan.op === 'set' && plan.changed && before.source === 'default' && def && options.value === def.default) {
     plan.warnings.push(`note: ${JSON.stringify(options.value)} is the default: this shadows nothing`)
   }
+  if (before.fatal) {
+    plan.warnings.push(`warning: Felix would not start with the current configuration either (stage ${before.fatal.stage}): ${before.fatal.message}; the values shown are those Felix reports after that failure`)
+  }
   if (after.fatal && !before.fatal) {
     const msg = `after this change Felix would not start (stage ${after.fatal.stage}): ${after.fatal.message}`
     if (!options.force) throw new CheckFailedError(msg, {param: name, layer: plan.layer, hint: 'nothing was written; --force writes it anyway', code: 'would-be-fatal'})
@@ -253,6 +287,9 @@ export async function applyConfigWrite(plan: ConfigWritePlan, opts: {dryRun?: bo
   const ds = await openConfiguredDatastore(internal.ctx.resolution, internal.options)
   try {
     const w = plan.op === 'set' ? await ds.put(internal.key, plan.value!, {ifRevision: internal.options.ifRevision}) : await ds.delete(internal.key, {ifRevision: internal.options.ifRevision})
+    // --fix-spelling: the other spellings go after the canonical write succeeded (etcd v2 has no
+    // transactions; in this order an interruption leaves a duplicate, never a lost value).
+    for (const k of internal.extraDeletes) await ds.delete(k)
     return {...rest, previous: w.previous, written: true, dryRun: false, revision: w.revision}
   } finally {
     await ds.close()

@@ -62,7 +62,7 @@ function configFix(p: ConfigValidateResult['problems'][number], o: DoctorOptions
   // A fix is a command to copy: it names the same files and datastore the check used.
   const file = o.configFile ? ` -c ${o.configFile}` : ''
   const env = o.envFile ? ` --env-file ${o.envFile}` : ''
-  const etcd = o.etcdEndpoints?.length ? ` --etcd-endpoints ${o.etcdEndpoints.join(',')}` : ''
+  const etcd = (o.datastoreType ? ` --datastore-type ${o.datastoreType}` : '') + (o.etcdEndpoints?.length ? ` --etcd-endpoints ${o.etcdEndpoints.join(',')}` : '')
   const where = (p.host ? ` --host ${p.host}` : o.host ? ` --host ${o.host}` : '') + file + env + etcd
   switch (p.code) {
     case 'local-only-in-etcd':

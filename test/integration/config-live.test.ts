@@ -147,3 +147,45 @@ describe('set and unset on etcd, both drivers', () => {
     })
   }
 })
+
+describe('spellings and compare-and-swap on etcd, both drivers', () => {
+  for (const driver of ['etcdv2', 'etcdv3'] as const) {
+    const put = (k: string, v: string) => (driver === 'etcdv2' ? etcd.v2('PUT', k, v) : etcd.etcdctl(['put', k, v]))
+    const keysUnder = async (prefix: string) => {
+      const r = await runCli(['datastore', 'export', '-c', noCfg, ...via(driver)])
+      return Object.keys(JSON.parse(r.stdout)).filter((k) => k.startsWith(prefix))
+    }
+    test(`${driver}: unset removes the key spelt as given; --fix-spelling removes the other spellings`, async () => {
+      // (Global holds a canonical LogSeverityFile only, so the host directory decides.)
+      const dir = `/calico/v1/host/${driver}-n5/config/`
+      await put(`${dir}logseverityfile`, 'ERROR')
+      await put(`${dir}LogSeverityFile`, 'INFO')
+      const base = ['--layer', 'host', '--host', `${driver}-n5`, '-c', noCfg, ...via(driver), '--yes']
+      const u = await runCli(['config', 'unset', 'logseverityfile', ...base])
+      assert.equal(u.code, 0, u.stderr)
+      assert.deepEqual(await keysUnder(dir), [`${dir}LogSeverityFile`])
+      await put(`${dir}LOGSEVERITYFILE`, 'DEBUG')
+      const s = await runCli(['config', 'set', 'LogSeverityFile', 'WARNING', ...base, '--fix-spelling', '-o', 'json'])
+      assert.equal(s.code, 0, s.stderr)
+      assert.deepEqual([JSON.parse(s.stdout).after.value, JSON.parse(s.stdout).after.source], ['WARNING', 'host'])
+      assert.deepEqual(await keysUnder(dir), [`${dir}LogSeverityFile`])
+    })
+    test(`${driver}: --if-revision is checked before writing, --dry-run included`, async () => {
+      const base = ['--layer', 'global', '-c', noCfg, ...via(driver), '--yes']
+      const bad = await runCli(['config', 'set', 'MaxIpsetSize', '2000', ...base, '--if-revision', 'abc'])
+      assert.equal(bad.code, 2, bad.stderr)
+      const created = await runCli(['config', 'set', 'MaxIpsetSize', '2000', ...base, '--if-revision', '0', '-o', 'json'])
+      assert.equal(created.code, 0, created.stderr)
+      const again = await runCli(['config', 'set', 'MaxIpsetSize', '3000', ...base, '--if-revision', '0', '--dry-run'])
+      assert.equal(again.code, 7, again.stderr)
+      assert.match(again.stderr, /already exists/)
+      const stale = await runCli(['config', 'set', 'MaxIpsetSize', '3000', ...base, '--if-revision', '1', '--dry-run'])
+      assert.equal(stale.code, 7, stale.stderr)
+      assert.match(stale.stderr, /is not at revision 1: it is "2000" at revision \d+/)
+      const fileLayer = await runCli(['config', 'set', 'MaxIpsetSize', '3000', '--layer', 'file', '-c', join(dir, 'x.cfg'), '--snapshot', snapshot, '--if-revision', '1'])
+      assert.equal(fileLayer.code, 2, fileLayer.stderr)
+      await runCli(['config', 'unset', 'MaxIpsetSize', ...base])
+    })
+  }
+})
+
