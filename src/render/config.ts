@@ -82,6 +82,8 @@ export async function renderConfigGet(res: ConfigGetResult, format: string, colo
     ['Origin', formatOrigin(prm.origin)],
   ]
   if (format === 'wide') pairs.push(['Raw', JSON.stringify(prm.raw)], ['Host', res.host])
+  // Commands that read a host directory name the keys they use (contracts: Hosts).
+  pairs.push(['Etcd keys', res.keys.global ? [res.keys.host ?? '(every host directory: FelixHostname is "")', res.keys.global].join(', ') : 'none (local-only: not read from etcd)'])
   let out = renderKeyValues(pairs, p)
   if (prm.layers.length) {
     out += '\n'

@@ -8,6 +8,8 @@ import {ConfigContextOptions, DatastoreRead, buildConfigContext, kernelHostnameF
 
 export interface ConfigGetResult {
   param: ParamResolution
+  /** The etcd keys Felix reads for this parameter on this host (null for local-only parameters). */
+  keys: {host: string | null; global: string | null}
   fatal: Fatal | null
   host: string
   datastoreRead: DatastoreRead
@@ -20,7 +22,8 @@ export async function configGet(name: string, options: ConfigContextOptions): Pr
   const def = requireParam(getRegistry(options.felixVersion), name)
   const ctx = await buildConfigContext(options)
   const param = ctx.resolution.params.find((p) => p.name === def.name)!
-  return {param, fatal: ctx.resolution.fatal, host: ctx.resolution.host, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, resolution: ctx.resolution}
+  const keys = def.localOnly ? {host: null, global: null} : {host: ctx.resolution.host === '' ? null : hostKey(ctx.resolution.host, def.name), global: globalKey(def.name)}
+  return {param, keys, fatal: ctx.resolution.fatal, host: ctx.resolution.host, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, resolution: ctx.resolution}
 }
 
 export interface ConfigListResult {

@@ -49,6 +49,7 @@ describe('config get', () => {
     assert.match(r.stdout, /^Value:\s+1420$/m)
     assert.match(r.stdout, /^Source:\s+host$/m)
     assert.match(r.stdout, /^Origin:\s+\/calico\/v1\/host\/node7\/config\/IpInIpMtu$/m)
+    assert.match(r.stdout, /^Etcd keys:\s+\/calico\/v1\/host\/node7\/config\/IpInIpMtu, \/calico\/v1\/config\/IpInIpMtu$/m)
     assert.match(r.stderr, /config file .*none\.cfg does not exist/)
   })
 

@@ -25,14 +25,15 @@ const readFrom = {kind: 'snapshot' as const, endpoints: ['s.json'], ready: 'true
 describe('config renderers', () => {
   test('config get, table', async () => {
     const r = resolution()
-    const res: ConfigGetResult = {param: r.params.find((p) => p.name === 'LogSeverityScreen')!, fatal: r.fatal, host: r.host, datastoreRead: readFrom, warnings: [], resolution: r}
+    const res: ConfigGetResult = {param: r.params.find((p) => p.name === 'LogSeverityScreen')!, keys: {host: '/calico/v1/host/node1/config/LogSeverityScreen', global: '/calico/v1/config/LogSeverityScreen'}, fatal: r.fatal, host: r.host, datastoreRead: readFrom, warnings: [], resolution: r}
     assert.equal(
       await renderConfigGet(res, 'table'),
       [
-        'Name:   LogSeverityScreen',
-        'Value:  WARNING',
-        'Source: file',
-        'Origin: /etc/calico/felix.cfg:3 [global]',
+        'Name:      LogSeverityScreen',
+        'Value:     WARNING',
+        'Source:    file',
+        'Origin:    /etc/calico/felix.cfg:3 [global]',
+        'Etcd keys: /calico/v1/host/node1/config/LogSeverityScreen, /calico/v1/config/LogSeverityScreen',
         '',
         'LAYER   RAW         STATUS      NOTE',
         'file    "warning"   effective',
@@ -44,7 +45,7 @@ describe('config renderers', () => {
 
   test('config get, JSON: the parameter object with fatal as a member', async () => {
     const r = resolution()
-    const res: ConfigGetResult = {param: r.params.find((p) => p.name === 'IpInIpMtu')!, fatal: r.fatal, host: r.host, datastoreRead: readFrom, warnings: [], resolution: r}
+    const res: ConfigGetResult = {param: r.params.find((p) => p.name === 'IpInIpMtu')!, keys: {host: null, global: null}, fatal: r.fatal, host: r.host, datastoreRead: readFrom, warnings: [], resolution: r}
     const doc = JSON.parse(await renderConfigGet(res, 'json'))
     assert.deepEqual(doc, {
       name: 'IpInIpMtu',
