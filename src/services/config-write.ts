@@ -112,7 +112,7 @@ function validateValue(def: ParamDef | undefined, name: string, value: string, l
 
 export async function planConfigWrite(options: ConfigWriteOptions): Promise<ConfigWritePlan> {
   const registry = getRegistry(options.felixVersion)
-  let def = registry.byLowerName.get(options.name.toLowerCase())
+  const def = registry.byLowerName.get(options.name.toLowerCase())
   if (!def && !options.force) {
     const s = didYouMean(options.name, registry.params.map((p) => p.name))
     throw new NotFoundError(`unknown Felix ${registry.felixVersion} parameter ${JSON.stringify(options.name)}`, {
@@ -123,10 +123,8 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
   const name = def?.name ?? options.name
   if (options.op === 'set') {
     if (options.value === undefined) throw new UsageError('config set needs a VALUE', {hint: `felixctl config set ${name} VALUE --layer ${options.layer}`})
+    // (unset is not validated: removing a stray local-only key from etcd only cleans up.)
     validateValue(def, name, options.value, options.layer)
-  } else if (def?.localOnly && (options.layer === 'global' || options.layer === 'host')) {
-    // Removing a stray local-only key from etcd is fine: it only cleans up.
-    def = def
   }
   if (options.ifRevision !== undefined) {
     if (!/^\d+$/.test(options.ifRevision)) throw new UsageError(`--if-revision ${JSON.stringify(options.ifRevision)} is not a revision`, {hint: 'a revision is a whole number (v3 mod_revision, v2 modifiedIndex); 0 = create only'})
