@@ -300,7 +300,10 @@ function buildResolution(a: BuildArgs): Resolution {
             new Set(inLayer.map((e) => e.key)).size === 1
               ? `${inLayer.length} host directories set ${p.name} with different values (${inLayer.map((e) => e.origin.key).join(', ')}): FelixHostname is "", so Felix merges every host and Go's random map order decides`
               : `${LAYER_WORDS[layer]} sets ${p.name} under ${inLayer.length} spellings (${inLayer.map((e) => e.key).join(', ')}) with different values: which one Felix uses depends on Go's random map order`,
-          hint: `keep only the canonical spelling ${p.name}`,
+          hint:
+            new Set(inLayer.map((e) => e.key)).size === 1
+              ? 'fix FelixHostname so that Felix reads only its own host directory'
+              : `keep only the canonical spelling: felixctl config set ${p.name} <value> --layer ${layer}${layer === 'file' ? ` -c ${inLayer[0].origin.path}` : layer === 'host' ? ` --host ${a.host}` : ''} --fix-spelling`,
         })
       }
     }
