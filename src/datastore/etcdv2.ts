@@ -16,10 +16,9 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 import {DatastoreError, WriteRefusedError} from '../errors.js'
-import {isConfigKey} from './snapshot.js'
 import {AttemptError, withFailover} from './failover.js'
 import {TlsMaterial, conflictError, endpointsOf, failureReason, isTlsFailure, loadTlsMaterial} from './tls.js'
-import {ConfigTree, Datastore, DatastoreConnection, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
+import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
 
 interface HttpResponse {
   status: number
@@ -128,13 +127,46 @@ function headerIndex(res: HttpResponse, body?: V2Body): string | undefined {
 function collect(node: V2Node | undefined, out: Kv[], ready: {value: string | null}): void {
   if (!node) return
   if (node.dir) {
-    for (const child of node.nodes ?? []) collect(child, out, ready)
+    // Only directories that can hold a config key (a whole tree's workloads are skipped unread).
+    if (node.key !== undefined && !mayHoldConfig(node.key)) return
+    const children = node.nodes
+    if (!children) return
+    // etcd lists a directory in Go map order. Sorting each directory (10,000 host directories,
+    // then a few keys each) leaves the caller's sort of all keys an almost sorted array, which
+    // costs a tenth of sorting 50,000 keys in random order.
+    if (children.length > 1) children.sort(byNodeKey)
+    for (const child of children) collect(child, out, ready)
     return
   }
   if (node.key === undefined) return
   const value = node.value ?? ''
   if (node.key === READY_KEY) ready.value = value
-  else if (isConfigKey(node.key)) out.push({key: node.key, value, revision: node.modifiedIndex === undefined ? undefined : String(node.modifiedIndex)})
+  else if (isConfigKeyFast(node.key)) out.push({key: node.key, value, revision: node.modifiedIndex === undefined ? undefined : String(node.modifiedIndex)})
+}
+
+function byNodeKey(a: V2Node, b: V2Node): number {
+  const x = a.key ?? ''
+  const y = b.key ?? ''
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+/** A directory whose descendants may be config keys: /, /calico, /calico/v1, …/config, …/host, …/host/<h>, …/host/<h>/config. */
+function mayHoldConfig(dir: string): boolean {
+  const d = dir.endsWith('/') ? dir : dir + '/'
+  if (CONFIG_PREFIX.startsWith(d) || HOST_PREFIX.startsWith(d)) return true
+  if (!d.startsWith(HOST_PREFIX)) return false
+  const slash = d.indexOf('/', HOST_PREFIX.length)
+  return slash === d.length - 1 || (d.startsWith('/config/', slash) && slash + 8 === d.length)
+}
+
+/** isConfigKey (snapshot.ts) without the split: this runs once per key of the whole tree. */
+function isConfigKeyFast(key: string): boolean {
+  if (key.startsWith(CONFIG_PREFIX)) return key.length > CONFIG_PREFIX.length && key.indexOf('/', CONFIG_PREFIX.length) === -1
+  if (!key.startsWith(HOST_PREFIX)) return false
+  const slash = key.indexOf('/', HOST_PREFIX.length)
+  if (slash === -1 || !key.startsWith('/config/', slash)) return false
+  const nameStart = slash + 8
+  return nameStart < key.length && key.indexOf('/', nameStart) === -1
 }
 
 export class EtcdV2Datastore implements Datastore {

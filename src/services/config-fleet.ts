@@ -12,7 +12,7 @@
 import {NotFoundError, UsageError} from '../errors.js'
 import {didYouMean} from '../lib/did-you-mean.js'
 import {CONFIG_PREFIX, HOST_PREFIX, Kv} from '../datastore/types.js'
-import {RawEntry, SourceName} from '../layers/types.js'
+import {Origin, RawEntry, SourceName} from '../layers/types.js'
 import {getRegistry, requireParam} from '../params/index.js'
 import {realFileProbe} from '../params/kinds.js'
 import {ParamDef, Registry, TypedValue} from '../params/types.js'
@@ -38,6 +38,7 @@ export type FleetReadFrom = Omit<DatastoreRead, 'tree'> & {revision?: string}
 
 export interface FleetContext {
   felixVersion: string
+  registry: Registry
   readFrom: FleetReadFrom
   localLayers: 'hidden' | 'applied'
   note: string
@@ -47,6 +48,8 @@ export interface FleetContext {
   evaluator: FleetEvaluator
   /** Config keys per host directory (one pass over the read). */
   byHost: Map<string, HostKv[]>
+  /** The global config keys. */
+  globalKvs: Kv[]
   warnings: string[]
 }
 
@@ -81,6 +84,38 @@ function stripFelixHostname(entries: readonly RawEntry[]): {kept: RawEntry[]; dr
 export interface HostKv {
   name: string
   kv: Kv
+}
+
+/**
+ * A key a host directory (or the global directory) itself holds for a compared parameter.
+ * Reported for a host whose Felix would not start: after a datastore-stage failure Felix
+ * reports the values of its last successful pass (felix-2.0-config.md §5), so the effective
+ * values alone would make such a host look as if its directory set nothing.
+ */
+export interface OwnSetting {
+  /** Canonical parameter name. */
+  name: string
+  /** The key's last segment as spelt in etcd. */
+  key: string
+  raw: string
+  origin: Origin
+}
+
+/** The keys among `entries` that name a compared parameter, in registry order (then as read). */
+export function ownSettings(registry: Registry, params: readonly string[], entries: readonly HostKv[]): OwnSetting[] {
+  const index = new Map(params.map((n, i) => [n, i]))
+  const out: {i: number; s: OwnSetting}[] = []
+  for (const {name, kv} of entries) {
+    const def = registry.byLowerName.get(name.toLowerCase())
+    const i = def ? index.get(def.name) : undefined
+    if (def && i !== undefined) out.push({i, s: {name: def.name, key: name, raw: kv.value, origin: {type: 'etcd', key: kv.key}}})
+  }
+  return out.sort((a, b) => a.i - b.i).map((x) => x.s)
+}
+
+/** Global config keys as HostKv (name = the key's last segment). */
+function globalEntries(kvs: readonly Kv[]): HostKv[] {
+  return kvs.filter((kv) => kv.key.indexOf('/', CONFIG_PREFIX.length) === -1 && kv.key.length > CONFIG_PREFIX.length).map((kv) => ({name: kv.key.slice(CONFIG_PREFIX.length), kv}))
 }
 
 /**
@@ -163,6 +198,7 @@ export async function buildFleetContext(options: FleetOptions): Promise<FleetCon
   const evaluator = new FleetEvaluator({registry, params, env, file, globalKvs, probe, fast: options.fast})
   return {
     felixVersion: registry.felixVersion,
+    registry,
     readFrom,
     localLayers: options.withLocal ? 'applied' : 'hidden',
     note: options.withLocal ? APPLIED_NOTE : HIDDEN_NOTE,
@@ -170,6 +206,7 @@ export async function buildFleetContext(options: FleetOptions): Promise<FleetCon
     hostNames: [...byHost.keys()].sort(),
     evaluator,
     byHost,
+    globalKvs,
     warnings,
   }
 }
@@ -203,6 +240,10 @@ function sameValue(a: FleetCell, b: FleetCell): boolean {
   return a === b || sameTypedValue(a.value, b.value)
 }
 
+function globalOwn(ctx: FleetContext): OwnSetting[] | null {
+  return ctx.evaluator.baseline.fatal ? ownSettings(ctx.registry, ctx.params, globalEntries(ctx.globalKvs)) : null
+}
+
 // ---------------------------------------------------------------- config list --all-hosts
 
 export interface FleetHostRow {
@@ -211,6 +252,8 @@ export interface FleetHostRow {
   /** Cells that differ from the global value (all compared cells with --all). */
   cells: (FleetCell & {global: TypedValue})[]
   diagnostics: Diagnostic[]
+  /** When fatal: the compared parameters this host directory itself sets (raw), else null. */
+  own: OwnSetting[] | null
 }
 
 export interface FleetListResult {
@@ -221,7 +264,8 @@ export interface FleetListResult {
   all: boolean
   params: string[]
   /** What a host without a host directory gets. */
-  global: {fatal: Fatal | null; cells: FleetCell[]; diagnostics: Diagnostic[]}
+  /** `own`: when the global layer alone is fatal, the compared parameters it sets (raw), else null. */
+  global: {fatal: Fatal | null; cells: FleetCell[]; diagnostics: Diagnostic[]; own: OwnSetting[] | null}
   hosts: FleetHostRow[]
   warnings: string[]
 }
@@ -232,19 +276,25 @@ export async function configListAllHosts(options: FleetOptions & {all?: boolean}
   const base = ev.baseline.cells
   const hosts: FleetHostRow[] = []
   const allIndices = base.map((_, i) => i)
+  const registry = ctx.registry
   for (const host of ctx.hostNames) {
-    const r = ev.evaluate(host, ctx.byHost.get(host)!)
+    const entries = ctx.byHost.get(host)!
+    const r = ev.evaluate(host, entries)
     const cells: FleetHostRow['cells'] = []
+    // Object literals, not spreads: this loop makes ~40,000 of them at 10,000 hosts.
     if (options.all) {
-      for (let i = 0; i < r.cells.length; i++) cells.push({...r.cells[i], global: base[i].value})
+      for (let i = 0; i < r.cells.length; i++) {
+        const c = r.cells[i]
+        cells.push({name: c.name, value: c.value, raw: c.raw, source: c.source, origin: c.origin, global: base[i].value})
+      }
     } else {
       // Only the cells the evaluator says may differ (every other one is the baseline's own cell).
       for (const i of r.changed ?? allIndices) {
         const c = r.cells[i]
-        if (!sameValue(c, base[i])) cells.push({...c, global: base[i].value})
+        if (!sameValue(c, base[i])) cells.push({name: c.name, value: c.value, raw: c.raw, source: c.source, origin: c.origin, global: base[i].value})
       }
     }
-    hosts.push({host, fatal: r.fatal, cells, diagnostics: r.diagnostics})
+    hosts.push({host, fatal: r.fatal, cells, diagnostics: r.diagnostics, own: r.fatal ? ownSettings(registry, ctx.params, entries) : null})
   }
   ctx.byHost.clear()
   return {
@@ -254,7 +304,7 @@ export async function configListAllHosts(options: FleetOptions & {all?: boolean}
     note: ctx.note,
     all: Boolean(options.all),
     params: ctx.params,
-    global: {fatal: ev.baseline.fatal, cells: base, diagnostics: ev.baselineResolution.diagnostics},
+    global: {fatal: ev.baseline.fatal, cells: base, diagnostics: ev.baselineResolution.diagnostics, own: globalOwn(ctx)},
     hosts,
     warnings: ctx.warnings,
   }
@@ -263,11 +313,17 @@ export async function configListAllHosts(options: FleetOptions & {all?: boolean}
 // ---------------------------------------------------------------- config get NAME --all-hosts
 
 export interface FleetValueGroup {
-  value: TypedValue
-  /** Distinct raw strings that gave this value. */
+  /**
+   * false: hosts whose Felix starts, grouped by effective value. true: hosts whose Felix
+   * would not start, grouped by the raw value their host directory holds (`raws`; empty
+   * when it does not set the parameter); `value` is then null.
+   */
+  fatal: boolean
+  value: TypedValue | null
+  /** Distinct raw strings that gave this value (fatal group: the raw values held). */
   raws: string[]
   count: number
-  /** How many hosts of the group got the value from each source. */
+  /** How many hosts of the group got the value from each source (fatal group: {host: n} when the directory sets it). */
   sources: Partial<Record<SourceName, number>>
   hosts: string[]
 }
@@ -278,12 +334,13 @@ export interface FleetGetResult {
   readFrom: FleetReadFrom
   localLayers: 'hidden' | 'applied'
   note: string
-  global: FleetCell & {fatal: Fatal | null}
+  /** `own`: when the global layer alone is fatal, the global keys for this parameter (raw), else null. */
+  global: FleetCell & {fatal: Fatal | null; own: OwnSetting[] | null}
   hostCount: number
-  /** Largest group first; ties by value. */
+  /** Largest group first; ties by value; the groups of hosts whose Felix would not start last. */
   groups: FleetValueGroup[]
-  /** Hosts whose Felix would not start. */
-  fatal: {host: string; fatal: Fatal}[]
+  /** Hosts whose Felix would not start, with the keys their directory holds for this parameter. */
+  fatal: {host: string; fatal: Fatal; own: OwnSetting[]}[]
   warnings: string[]
 }
 
@@ -293,28 +350,43 @@ export async function configGetAllHosts(name: string, options: FleetOptions): Pr
   const ctx = await buildFleetContext({...options, params: [def.name]})
   const ev = ctx.evaluator
   const groups = new Map<string, FleetValueGroup>()
+  const fatalGroups = new Map<string, FleetValueGroup>()
   const fatal: FleetGetResult['fatal'] = []
   for (const host of ctx.hostNames) {
-    const r = ev.evaluate(host, ctx.byHost.get(host)!)
+    const entries = ctx.byHost.get(host)!
+    const r = ev.evaluate(host, entries)
+    if (r.fatal) {
+      // What Felix reports after the failure is not this directory's doing: group by what it holds.
+      const own = ownSettings(registry, ctx.params, entries)
+      fatal.push({host, fatal: r.fatal, own})
+      const raws = own.map((o) => o.raw)
+      const k = own.length ? JSON.stringify(raws) : ''
+      let g = fatalGroups.get(k)
+      if (!g) fatalGroups.set(k, (g = {fatal: true, value: null, raws, count: 0, sources: {}, hosts: []}))
+      g.count++
+      g.hosts.push(host)
+      if (own.length) g.sources.host = (g.sources.host ?? 0) + 1
+      continue
+    }
     const c = r.cells[0]
     const k = valueKey(c.value)
     let g = groups.get(k)
-    if (!g) groups.set(k, (g = {value: c.value, raws: [], count: 0, sources: {}, hosts: []}))
+    if (!g) groups.set(k, (g = {fatal: false, value: c.value, raws: [], count: 0, sources: {}, hosts: []}))
     g.count++
     g.hosts.push(host)
     if (!g.raws.includes(c.raw)) g.raws.push(c.raw)
     g.sources[c.source] = (g.sources[c.source] ?? 0) + 1
-    if (r.fatal) fatal.push({host, fatal: r.fatal})
   }
   ctx.byHost.clear()
-  const sorted = [...groups.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, g]) => g)
+  const bySize = (a: [string, FleetValueGroup], b: [string, FleetValueGroup]) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+  const sorted = [...[...groups.entries()].sort(bySize), ...[...fatalGroups.entries()].sort(bySize)].map(([, g]) => g)
   return {
     name: def.name,
     felixVersion: ctx.felixVersion,
     readFrom: ctx.readFrom,
     localLayers: ctx.localLayers,
     note: ctx.note,
-    global: {...ev.baseline.cells[0], fatal: ev.baseline.fatal},
+    global: {...ev.baseline.cells[0], fatal: ev.baseline.fatal, own: globalOwn(ctx)},
     hostCount: ctx.hostNames.length,
     groups: sorted,
     fatal,
@@ -329,14 +401,23 @@ export interface FleetDiffSide {
   host: string | null
   fatal: Fatal | null
   diagnostics: Diagnostic[]
+  /** When fatal: the compared parameters its directory (the global one for "global") sets, raw; else null. */
+  own: OwnSetting[] | null
 }
 
 export interface FleetDiffRow {
   name: string
   a: FleetCell
   b: FleetCell
-  /** false when only the source differs (both get the same value from different layers). */
+  /** false when only the source differs (both get the same value from different layers); compares the values Felix reports. */
   valueDiffers: boolean
+  /**
+   * For a side whose Felix would not start: the raw values its directory holds for this
+   * parameter (a row is shown for each such parameter even when the reported values agree);
+   * null for a side that starts or does not set it.
+   */
+  aOwn: string[] | null
+  bOwn: string[] | null
 }
 
 export interface FleetDiffResult {
@@ -358,14 +439,23 @@ export async function configDiff(hosts: string[], options: FleetOptions): Promis
   const ctx = await buildFleetContext(options)
   for (const h of hosts) requireHost(ctx, h)
   const ev = ctx.evaluator
+  const registry = ctx.registry
   const a = ev.evaluate(hosts[0], ctx.byHost.get(hosts[0])!)
   const b = hosts[1] !== undefined ? ev.evaluate(hosts[1], ctx.byHost.get(hosts[1])!) : ev.baseline
+  const aOwn = a.fatal ? ownSettings(registry, ctx.params, ctx.byHost.get(hosts[0])!) : null
+  const bOwn = hosts[1] !== undefined ? (b.fatal ? ownSettings(registry, ctx.params, ctx.byHost.get(hosts[1])!) : null) : globalOwn(ctx)
+  const rawsOf = (own: OwnSetting[] | null, name: string) => {
+    const raws = own?.filter((o) => o.name === name).map((o) => o.raw)
+    return raws?.length ? raws : null
+  }
   const differences: FleetDiffRow[] = []
   for (let i = 0; i < a.cells.length; i++) {
     const ca = a.cells[i]
     const cb = b.cells[i]
     const valueDiffers = !sameValue(ca, cb)
-    if (valueDiffers || ca.source !== cb.source || ca.raw !== cb.raw) differences.push({name: ca.name, a: ca, b: cb, valueDiffers})
+    const ra = rawsOf(aOwn, ca.name)
+    const rb = rawsOf(bOwn, ca.name)
+    if (valueDiffers || ca.source !== cb.source || ca.raw !== cb.raw || ra || rb) differences.push({name: ca.name, a: ca, b: cb, valueDiffers, aOwn: ra, bOwn: rb})
   }
   return {
     felixVersion: ctx.felixVersion,
@@ -373,8 +463,8 @@ export async function configDiff(hosts: string[], options: FleetOptions): Promis
     localLayers: ctx.localLayers,
     note: ctx.note,
     params: ctx.params,
-    a: {host: hosts[0], fatal: a.fatal, diagnostics: a.diagnostics},
-    b: {host: hosts[1] ?? null, fatal: b.fatal, diagnostics: hosts[1] !== undefined ? b.diagnostics : []},
+    a: {host: hosts[0], fatal: a.fatal, diagnostics: a.diagnostics, own: aOwn},
+    b: {host: hosts[1] ?? null, fatal: b.fatal, diagnostics: hosts[1] !== undefined ? b.diagnostics : [], own: bOwn},
     differences,
     warnings: ctx.warnings,
   }

@@ -11,6 +11,13 @@
  * alone) with each parameter it touches re-resolved on its own: one resolve over a
  * one-parameter registry, cached by (parameter, spellings and raw values).
  *
+ * A further shortcut for values every host has its own of (calico/node's IpInIpTunnelAddr):
+ * with the other layers fixed, whether a host entry for P spelt S wins does not depend on
+ * its raw value as long as the value parses (§4: precedence looks only at spellings and
+ * layers), and no diagnostic names an `ok` value. So once one resolve of (P, S) showed the
+ * host entry winning with a clean parse and no diagnostics of its own, another raw value for
+ * (P, S) that parses (and is not `none`) gives {value: parsed, raw, source host} directly.
+ *
  * Anything outside that property (a fatal baseline, an unknown or fatal host entry,
  * DatastoreType, which feeds Validate) falls back to the full resolver for that host.
  * test/integration/fleet-eval.test.ts checks the fast path against the full resolver on
@@ -18,6 +25,7 @@
  */
 import {HOST_PREFIX, Kv} from '../datastore/types.js'
 import {Origin, RawEntry, SourceName} from '../layers/types.js'
+import {parseKind} from '../params/kinds.js'
 import {FileProbe, ParamDef, Registry, TypedValue} from '../params/types.js'
 import {FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Fatal, Resolution} from '../resolve/types.js'
@@ -65,6 +73,18 @@ const diagKey = (d: Diagnostic) => `${d.severity}\u0000${d.code}\u0000${d.param}
 /** Params that change more than their own result: DatastoreType feeds Validate (§5.6). */
 const CROSS_PARAMS = new Set(['datastoretype'])
 
+/** Per key as spelt in host directories: its parameter, and what the resolves of it taught. */
+interface Slot {
+  def: ParamDef | undefined
+  /** Index among the compared parameters, or -1. */
+  index: number
+  /** Outside the fast path (unknown name, DatastoreType): the full resolver. */
+  full: boolean
+  byRaw: Map<string, CachedCell>
+  /** A host entry spelt this way wins whenever its value parses cleanly (see above). */
+  hostWinsWhenOk: boolean
+}
+
 interface CachedCell {
   value: TypedValue
   raw: string
@@ -87,7 +107,8 @@ export class FleetEvaluator {
   private readonly fileByParam = new Map<string, RawEntry[]>()
   private readonly globalByParam = new Map<string, Kv[]>()
   /** Counters, for the benchmark and the tests. */
-  readonly stats = {fast: 0, full: 0, miniResolves: 0, cacheHits: 0}
+  readonly stats = {fast: 0, full: 0, miniResolves: 0, cacheHits: 0, parsed: 0}
+  private readonly slots = new Map<string, Slot>()
 
   constructor(input: FleetEvaluatorInput) {
     // Each host directory is evaluated as its own FelixHostname: a local FelixHostname would
@@ -131,18 +152,106 @@ export class FleetEvaluator {
    * parameter name as spelt in its key: /calico/v1/host/<host>/config/<name>).
    */
   evaluate(host: string, hostEntries: readonly {name: string; kv: Kv}[]): HostEvaluation {
-    const hostKvs = hostEntries.map((e) => e.kv)
-    if (this.input.fast === false || this.baseline.fatal) return this.full(host, hostKvs)
-    if (hostKvs.length === 0) {
+    if (this.input.fast === false || this.baseline.fatal) return this.full(host, hostEntries.map((e) => e.kv))
+    const n = hostEntries.length
+    if (n === 0) {
       this.stats.fast++
       return {host, fatal: null, cells: this.baseline.cells, diagnostics: [], changed: []}
     }
-    // Group the host's entries by parameter.
-    const touched = new Map<ParamDef, {key: string; raw: string; kv: Kv}[]>()
-    for (const {name, kv} of hostEntries) {
+    // The common case: each parameter once (a host directory rarely spells one parameter twice).
+    const slots: Slot[] = new Array(n)
+    let repeated = false
+    for (let j = 0; j < n; j++) {
+      const slot = this.slotOf(hostEntries[j].name)
+      if (slot.full) return this.full(host, hostEntries.map((e) => e.kv))
+      for (let k = 0; k < j; k++) if (slots[k].def === slot.def) repeated = true
+      slots[j] = slot
+    }
+    if (repeated) return this.evaluateGrouped(host, hostEntries)
+    let cells: FleetCell[] | null = null
+    const changed: number[] = []
+    let diagnostics: Diagnostic[] = []
+    for (let j = 0; j < n; j++) {
+      const slot = slots[j]
+      const def = slot.def!
+      const {name, kv} = hostEntries[j]
+      const raw = kv.value
+      let cell: FleetCell | null = null
+      const cached = slot.byRaw.get(raw)
+      if (cached) {
+        this.stats.cacheHits++
+        cell = this.cellFrom(def, cached, kv.key)
+      } else if (slot.hostWinsWhenOk && raw.toLowerCase() !== 'none') {
+        const r = parseKind(def.kind, raw, this.input.probe)
+        if (r.ok) {
+          this.stats.parsed++
+          cell = {name: def.name, value: r.value, raw, source: 'host', origin: {type: 'etcd', key: kv.key}}
+        }
+      }
+      if (!cell) {
+        const res = this.resolveOne(def, host, [{key: name, raw, kv}])
+        if (!res) return this.full(host, hostEntries.map((e) => e.kv))
+        if (res.own.length) diagnostics = diagnostics.concat(res.own)
+        else {
+          slot.byRaw.set(raw, res.cell)
+          if (res.cell.source === 'host' && res.cleanOk) slot.hostWinsWhenOk = true
+        }
+        cell = this.cellFrom(def, res.cell, kv.key)
+      }
+      if (slot.index < 0) continue
+      cells ??= this.baseline.cells.slice()
+      changed.push(slot.index)
+      cells[slot.index] = cell
+    }
+    this.stats.fast++
+    return this.finishFast(host, cells, diagnostics, changed)
+  }
+
+  private slotOf(name: string): Slot {
+    let slot = this.slots.get(name)
+    if (!slot) {
       const lower = name.toLowerCase()
       const def = this.input.registry.byLowerName.get(lower)
-      if (!def || CROSS_PARAMS.has(lower)) return this.full(host, hostKvs)
+      slot = {def, index: def ? (this.paramIndex.get(def.name) ?? -1) : -1, full: !def || CROSS_PARAMS.has(lower), byRaw: new Map(), hostWinsWhenOk: false}
+      this.slots.set(name, slot)
+    }
+    return slot
+  }
+
+  private cellFrom(def: ParamDef, c: CachedCell, hostKey: string): FleetCell {
+    return {name: def.name, value: c.value, raw: c.raw, source: c.source, origin: c.hostKey !== null ? {type: 'etcd', key: hostKey} : c.origin}
+  }
+
+  private finishFast(host: string, cells: FleetCell[] | null, diagnostics: Diagnostic[], changed: number[]): HostEvaluation {
+    if (diagnostics.length > 1) {
+      const order = new Map(this.input.registry.params.map((p, i) => [p.name, i]))
+      diagnostics.sort((a, b) => (order.get(a.param ?? '') ?? 0) - (order.get(b.param ?? '') ?? 0))
+    }
+    if (changed.length > 1) changed.sort((a, b) => a - b)
+    return {host, fatal: null, cells: cells ?? this.baseline.cells, diagnostics, changed}
+  }
+
+  /**
+   * One parameter's host entries resolved alone: the cell (origin as in the resolve), the
+   * diagnostics that are this host's own, and whether the host entry won with a clean parse.
+   * null when fatal (the caller falls back to the full resolver).
+   */
+  private resolveOne(def: ParamDef, host: string, entries: {key: string; raw: string; kv: Kv}[]): {cell: CachedCell; own: Diagnostic[]; cleanOk: boolean} | null {
+    const r = this.miniResolve(def, host, entries.map((e) => e.kv))
+    if (r.fatal) return null
+    const own = r.diagnostics.filter((d) => !this.baselineDiagKeys.has(diagKey(d)))
+    const p = r.params[0]
+    const winner = p.source === 'host' ? entries.find((e) => e.kv.key === p.origin.key)! : null
+    const cell: CachedCell = {value: p.value, raw: p.raw, source: p.source, hostKey: winner ? winner.key : null, origin: p.origin}
+    const cleanOk = winner !== null && entries.length === 1 && p.layers.some((l) => l.layer === 'host' && l.status === 'effective' && l.message === null)
+    return {cell, own, cleanOk}
+  }
+
+  /** A host directory that spells one parameter more than once: each parameter's entries resolved together. */
+  private evaluateGrouped(host: string, hostEntries: readonly {name: string; kv: Kv}[]): HostEvaluation {
+    const touched = new Map<ParamDef, {key: string; raw: string; kv: Kv}[]>()
+    for (const {name, kv} of hostEntries) {
+      const def = this.slotOf(name).def!
       let list = touched.get(def)
       if (!list) touched.set(def, (list = []))
       list.push({key: name, raw: kv.value, kv})
@@ -155,16 +264,11 @@ export class FleetEvaluator {
       let cached = this.cellCache.get(cacheKey)
       if (cached) this.stats.cacheHits++
       else {
-        const r = this.miniResolve(def, host, entries.map((e) => e.kv))
-        if (r.fatal) return this.full(host, hostKvs)
-        const own = r.diagnostics.filter((d) => !this.baselineDiagKeys.has(diagKey(d)))
-        const p = r.params[0]
-        const fresh: CachedCell = {value: p.value, raw: p.raw, source: p.source, hostKey: p.source === 'host' ? entries.find((e) => e.kv.key === p.origin.key)!.key : null, origin: p.origin}
-        if (own.length) {
-          // Host-specific messages (they name this host's keys): not cached.
-          diagnostics.push(...own)
-        } else this.cellCache.set(cacheKey, fresh)
-        cached = fresh
+        const res = this.resolveOne(def, host, entries)
+        if (!res) return this.full(host, hostEntries.map((e) => e.kv))
+        if (res.own.length) diagnostics.push(...res.own)
+        else this.cellCache.set(cacheKey, res.cell)
+        cached = res.cell
       }
       const i = this.paramIndex.get(def.name)
       if (i === undefined) continue
@@ -174,12 +278,7 @@ export class FleetEvaluator {
       cells[i] = {name: def.name, value: cached.value, raw: cached.raw, source: cached.source, origin}
     }
     this.stats.fast++
-    if (diagnostics.length > 1) {
-      const order = new Map(this.input.registry.params.map((p, i) => [p.name, i]))
-      diagnostics.sort((a, b) => (order.get(a.param ?? '') ?? 0) - (order.get(b.param ?? '') ?? 0))
-    }
-    if (changed.length > 1) changed.sort((a, b) => a - b)
-    return {host, fatal: null, cells: cells ?? this.baseline.cells, diagnostics, changed}
+    return this.finishFast(host, cells, diagnostics, changed)
   }
 
   private full(host: string, hostKvs: readonly Kv[]): HostEvaluation {

@@ -9,6 +9,7 @@ import {runCli} from '../helpers/cli.js'
 let dir: string
 let snap: string
 let fatalSnap: string
+let globalFatalSnap: string
 let noCfg: string
 
 // node-a and node-c override the MTU; node-b pins the global value; node-c also sets the screen level.
@@ -27,7 +28,12 @@ before(() => {
   snap = join(dir, 'fleet.json')
   writeFileSync(snap, JSON.stringify(FLEET))
   fatalSnap = join(dir, 'fatal.json')
+  // node-b: Felix would not start (BOGUS is not DROP|RETURN|ACCEPT, a D parameter). After that datastore-stage
+  // failure Felix reports the global pass's values (§5), so only its own directory shows what it sets.
   writeFileSync(fatalSnap, JSON.stringify({...FLEET, '/calico/v1/host/node-b/config/DefaultEndpointToHostAction': 'BOGUS'}))
+  // The global layer itself fatal (0x1 has one bit set; a mark needs two): every host is fatal too.
+  globalFatalSnap = join(dir, 'global-fatal.json')
+  writeFileSync(globalFatalSnap, JSON.stringify({...FLEET, '/calico/v1/config/IptablesMarkMask': '0x1'}))
   noCfg = join(dir, 'absent.cfg')
 })
 after(() => rmSync(dir, {recursive: true, force: true}))
@@ -63,11 +69,53 @@ describe('config list --all-hosts', () => {
     assert.deepEqual(doc.hosts[1].params, [])
   })
 
-  test('a host whose Felix would not start: printed, exit 3', async () => {
+  test('a host whose Felix would not start: printed with the raw values its directory holds, exit 3', async () => {
     const r = await runCli(['config', 'list', '--all-hosts', '--snapshot', fatalSnap, '-c', noCfg], {cleanEnv: true})
     assert.equal(r.code, 3, r.stderr)
-    assert.match(r.stdout, /^node-b \(fatal\)/m)
+    // node-b pins IpInIpMtu=1400 and holds the fatal BOGUS: both shown raw and marked, not "-".
+    assert.deepEqual(r.stdout.split('\n').slice(0, 5), [
+      'HOST             DefaultEndpointToHostAction   LogSeverityScreen   IpInIpMtu',
+      '(global)         DROP                          WARNING             1400',
+      'node-a           -                             -                   1420',
+      'node-b (fatal)   !BOGUS                        -                   !1400',
+      'node-c           -                             DEBUG               1420',
+    ])
+    assert.match(r.stdout, /; Felix would not start on 1$/m)
+    assert.match(r.stdout, /^!VALUE: the raw value a directory holds where Felix would not start/m)
     assert.match(r.stdout, /^node-b: Felix would not start \(stage datastore; DefaultEndpointToHostAction, host\)/m)
+    const j = await runCli(['config', 'list', '--all-hosts', '--snapshot', fatalSnap, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    assert.equal(j.code, 3, j.stderr)
+    const doc = JSON.parse(j.stdout)
+    assert.deepEqual(doc.hosts.map((h: {host: string; own: unknown}) => [h.host, h.own]), [
+      ['node-a', null],
+      ['node-b', {DefaultEndpointToHostAction: 'BOGUS', IpInIpMtu: '1400'}],
+      ['node-c', null],
+    ])
+    assert.equal(doc.hosts[1].fatal.param, 'DefaultEndpointToHostAction')
+    assert.equal(doc.global.own, null)
+  })
+
+  test('a fatal global layer: (global) marked, its raw values shown', async () => {
+    const r = await runCli(['config', 'list', '--all-hosts', '--snapshot', globalFatalSnap, '-c', noCfg], {cleanEnv: true})
+    assert.equal(r.code, 3, r.stderr)
+    assert.deepEqual(r.stdout.split('\n').slice(0, 5), [
+      'HOST               LogSeverityScreen   IpInIpMtu   IptablesMarkMask',
+      '(global) (fatal)   !WARNING            !1400       !0x1',
+      'node-a (fatal)     -                   !1420       -',
+      'node-b (fatal)     -                   !1400       -',
+      'node-c (fatal)     !debug              !1420       -',
+    ])
+    assert.match(r.stdout, /^global: Felix would not start \(stage datastore; IptablesMarkMask, global\)/m)
+    const j = JSON.parse((await runCli(['config', 'list', '--all-hosts', '--snapshot', globalFatalSnap, '-c', noCfg, '-o', 'json'], {cleanEnv: true})).stdout)
+    assert.deepEqual(j.global.own, {LogSeverityScreen: 'WARNING', IpInIpMtu: '1400', IptablesMarkMask: '0x1'})
+    const d = await runCli(['config', 'diff', '--host', 'node-a', '--snapshot', globalFatalSnap, '-c', noCfg], {cleanEnv: true})
+    assert.equal(d.code, 3, d.stderr)
+    assert.match(d.stdout.split('\n')[0], /^PARAMETER\s+node-a \(fatal\)\s+SOURCE\s+\(global\) \(fatal\)\s+SOURCE$/)
+    assert.match(d.stdout, /^IptablesMarkMask\s+4278190080\s+default\s+!0x1\s+global$/m)
+    const g = await runCli(['config', 'get', 'IptablesMarkMask', '--all-hosts', '--snapshot', globalFatalSnap, '-c', noCfg], {cleanEnv: true})
+    assert.equal(g.code, 3, g.stderr)
+    assert.match(g.stdout, /^IptablesMarkMask: global value 4278190080 \(default\) \(fatal: Felix would not start with the global layer alone; the global directory holds !0x1\)$/m)
+    assert.match(g.stdout, /^\(Felix would not start\) not set in its host directory\s+3\s+-\s+node-a, node-b, node-c$/m)
   })
 
   test('usage errors: --param without --all-hosts, --all-hosts with --host, a local-only --param', async () => {
@@ -87,9 +135,26 @@ describe('config get NAME --all-hosts', () => {
     assert.equal(doc.name, 'IpInIpMtu')
     assert.equal(doc.global.value, 1400)
     assert.deepEqual(doc.groups, [
-      {value: 1420, raws: ['1420'], count: 2, sources: {host: 2}, hosts: ['node-a', 'node-c']},
-      {value: 1400, raws: ['1400'], count: 1, sources: {host: 1}, hosts: ['node-b']},
+      {value: 1420, raws: ['1420'], count: 2, sources: {host: 2}, hosts: ['node-a', 'node-c'], fatal: false},
+      {value: 1400, raws: ['1400'], count: 1, sources: {host: 1}, hosts: ['node-b'], fatal: false},
     ])
+    assert.deepEqual(doc.fatal, [])
+  })
+
+  test('hosts whose Felix would not start: a group of their own with the raw value they hold', async () => {
+    const r = await runCli(['config', 'get', 'IpInIpMtu', '--all-hosts', '--snapshot', fatalSnap, '-c', noCfg], {cleanEnv: true})
+    assert.equal(r.code, 3, r.stderr)
+    assert.match(r.stdout, /^1420\s+2\s+host:2\s+node-a, node-c$/m)
+    assert.match(r.stdout, /^\(Felix would not start\) !1400\s+1\s+host:1\s+node-b$/m)
+    // The fatal value itself, which Felix never reports as node-b's.
+    const j = await runCli(['config', 'get', 'DefaultEndpointToHostAction', '--all-hosts', '--snapshot', fatalSnap, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    assert.equal(j.code, 3, j.stderr)
+    const doc = JSON.parse(j.stdout)
+    assert.deepEqual(doc.groups, [
+      {value: 'DROP', raws: ['DROP'], count: 2, sources: {default: 2}, hosts: ['node-a', 'node-c'], fatal: false},
+      {value: null, raws: ['BOGUS'], count: 1, sources: {host: 1}, hosts: ['node-b'], fatal: true},
+    ])
+    assert.deepEqual(doc.fatal.map((f: {host: string; own: unknown}) => [f.host, f.own]), [['node-b', {DefaultEndpointToHostAction: 'BOGUS'}]])
   })
 
   test('table', async () => {
@@ -106,6 +171,24 @@ describe('config diff', () => {
     const r = await runCli(['config', 'diff', '--host', 'node-a', '--host', 'node-c', ...base()], {cleanEnv: true})
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(r.stdout.split('\n').slice(0, 2), ['PARAMETER           node-a    SOURCE   node-c   SOURCE', 'LogSeverityScreen   WARNING   global   DEBUG    host'])
+  })
+
+  test('a host whose Felix would not start: a row for every parameter its directory sets, raw and marked', async () => {
+    const r = await runCli(['config', 'diff', '--host', 'node-a', '--host', 'node-b', '--snapshot', fatalSnap, '-c', noCfg], {cleanEnv: true})
+    assert.equal(r.code, 3, r.stderr)
+    // IpInIpMtu: Felix reports 1400 (global pass) for node-b; its directory holds 1400 too, shown as its own.
+    assert.deepEqual(r.stdout.split('\n').slice(0, 3), [
+      'PARAMETER                     node-a   SOURCE    node-b (fatal)   SOURCE',
+      'DefaultEndpointToHostAction   DROP     default   !BOGUS           host',
+      'IpInIpMtu                     1420     host      !1400            host',
+    ])
+    const j = JSON.parse((await runCli(['config', 'diff', '--host', 'node-b', '--snapshot', fatalSnap, '-c', noCfg, '-o', 'json'], {cleanEnv: true})).stdout)
+    assert.deepEqual(j.a.own, {DefaultEndpointToHostAction: 'BOGUS', IpInIpMtu: '1400'})
+    assert.equal(j.b.own, null)
+    assert.deepEqual(j.differences.map((d: {name: string; a: {own: unknown}; b: {own: unknown}}) => [d.name, d.a.own, d.b.own]), [
+      ['DefaultEndpointToHostAction', ['BOGUS'], null],
+      ['IpInIpMtu', ['1400'], null],
+    ])
   })
 
   test('one host against global: a pinned value that equals global is still shown', async () => {

@@ -13,7 +13,8 @@ import {getRegistry} from '../../src/params/index.js'
 import {FileLayerInput} from '../../src/resolve/resolve.js'
 import {fleetParams, groupFleetKvs} from '../../src/services/config-fleet.js'
 import {FleetEvaluator, HostEvaluation} from '../../src/services/fleet-eval.js'
-import {FileProbe} from '../../src/params/types.js'
+import {FileProbe, TypedValue} from '../../src/params/types.js'
+import {Origin} from '../../src/layers/types.js'
 
 const registry = getRegistry('2.0.4')
 const probe: FileProbe = {exists: (p) => p === '/exists', isExecutable: () => false, felixDir: '/usr/bin', pathEnv: ''} as FileProbe
@@ -27,13 +28,19 @@ const VALUES = ['1400', '1420', 'none', 'NONE', 'thirty', '', 'DEBUG', 'warning'
 // Mostly entries the fast path serves (known keys, no fatal values), some of anything.
 const BENIGN_KEYS = ['IpInIpMtu', 'ipinipmtu', 'LogSeverityScreen', 'logseverityscreen', 'ReportingIntervalSecs', 'InterfacePrefix', 'IpInIpTunnelAddr', 'MetadataAddr', 'EtcdAddr', 'LogFilePath']
 const BENIGN_VALUES = ['1400', '1420', 'DEBUG', 'warning', 'thirty', 'cali', '10.0.0.1', '/exists', '/missing', '']
+// Values of a host's own (as calico/node writes IpInIpTunnelAddr): mostly distinct from host to host.
+const OWN_VALUE = fc.oneof(
+  fc.tuple(fc.constant('IpInIpTunnelAddr'), fc.integer({min: 0, max: 999}).map((n) => `10.1.${n >> 8}.${n & 255}`)),
+  fc.tuple(fc.constant('IpInIpMtu'), fc.integer({min: 1000, max: 1500}).map(String)),
+)
 const entryArb = fc.oneof(
   {arbitrary: fc.tuple(fc.constantFrom(...BENIGN_KEYS), fc.constantFrom(...BENIGN_VALUES)), weight: 4},
+  {arbitrary: OWN_VALUE, weight: 2},
   {arbitrary: fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES)), weight: 1},
 )
 const fleetArb = fc.record({
   global: fc.array(entryArb, {maxLength: 6}),
-  hosts: fc.array(fc.array(entryArb, {maxLength: 4}), {minLength: 1, maxLength: 6}),
+  hosts: fc.array(fc.array(entryArb, {maxLength: 4}), {minLength: 1, maxLength: 10}),
   // The service drops a local FelixHostname (each host directory is its own FelixHostname).
   env: fc.array(entryArb.filter(([k]) => k !== 'FelixHostname'), {maxLength: 2}),
   file: fc.option(fc.array(entryArb.filter(([k]) => k !== 'FelixHostname'), {maxLength: 2}), {nil: undefined}),
@@ -55,6 +62,7 @@ describe('fleet evaluator: fast path = full resolver', () => {
   test('random fleets agree host by host', () => {
     const params = fleetParams(registry, undefined)
     let fastHosts = 0
+    let parsed = 0
     fc.assert(
       fc.property(fleetArb, (f) => {
         const {kvs, env, file} = build(f)
@@ -70,11 +78,38 @@ describe('fleet evaluator: fast path = full resolver', () => {
           if (a.changed) a.cells.forEach((c, i) => a.changed!.includes(i) || assert.equal(c, fast.baseline.cells[i]))
         }
         fastHosts += fast.stats.fast
+        parsed += fast.stats.parsed
       }),
       {numRuns: 400, seed: 8, endOnFailure: true},
     )
     // The property must exercise the fast path, not only its fallbacks.
     assert.ok(fastHosts > 500, `only ${fastHosts} hosts took the fast path`)
+    assert.ok(parsed > 100, `only ${parsed} host values took the parse-only shortcut`)
+  })
+
+  test('a value of its own on every host: one resolve per spelling, then parsed; anything unclean resolved again', () => {
+    const kvs: Kv[] = [{key: '/calico/v1/config/IpInIpTunnelAddr', value: '10.0.0.1'}, {key: '/calico/v1/config/LogSeverityScreen', value: 'INFO'}]
+    const hostValues: [string, string, string][] = [
+      ['h0', 'IpInIpTunnelAddr', '192.168.0.1'],
+      ['h1', 'IpInIpTunnelAddr', '192.168.0.2'],
+      ['h2', 'IpInIpTunnelAddr', '192.168.0.3'],
+      ['h3', 'IpInIpTunnelAddr', 'not-an-ip'],
+      ['h4', 'IpInIpTunnelAddr', 'NONE'],
+      ['h5', 'ipinipTunnelAddr', '192.168.0.5'],
+      ['h6', 'IpInIpTunnelAddr', '192.168.0.6'],
+    ]
+    for (const [h, k, v] of hostValues) kvs.push({key: `/calico/v1/host/${h}/config/${k}`, value: v})
+    const {globalKvs, byHost} = groupFleetKvs(kvs)
+    const params = fleetParams(registry, undefined)
+    const fast = new FleetEvaluator({registry, params, env: [], file: {state: 'absent'}, globalKvs, probe})
+    const full = new FleetEvaluator({registry, params, env: [], file: {state: 'absent'}, globalKvs, probe, fast: false})
+    const strip = ({changed: _, ...rest}: HostEvaluation) => rest
+    for (const [host, entries] of byHost) assert.deepEqual(strip(fast.evaluate(host, entries)), strip(full.evaluate(host, entries)), host)
+    // h0 resolves; h1, h2, h6 parse; h3 (invalid), h4 (none) and h5 (another spelling, a diagnostic of its own) resolve.
+    assert.deepEqual([fast.stats.miniResolves, fast.stats.parsed], [4, 3])
+    const i = params.findIndex((p) => p.name === 'IpInIpTunnelAddr')
+    const h6 = fast.evaluate('h6', byHost.get('h6')!)
+    assert.deepEqual(h6.cells[i], {name: 'IpInIpTunnelAddr', value: '192.168.0.6', raw: '192.168.0.6', source: 'host', origin: {type: 'etcd', key: '/calico/v1/host/h6/config/IpInIpTunnelAddr'}})
   })
 
   test('DatastoreType in a host directory feeds Validate (§5.6): the full resolver decides', () => {
@@ -136,13 +171,33 @@ describe('fleet list JSON written in pieces', () => {
     const ev = new FleetEvaluator({registry, params, env: [], file: {state: 'absent'}, globalKvs, probe})
     const hosts = [...byHost].map(([host, entries]) => {
       const r = ev.evaluate(host, entries)
-      return {host, fatal: r.fatal, diagnostics: r.diagnostics, cells: r.cells.map((c, i) => ({...c, global: ev.baseline.cells[i].value})).filter((c) => c.source === 'host')}
+      // One host with its own keys listed (as for a host whose Felix would not start).
+      const own = host === 'b' ? entries.map((e) => ({name: e.name, key: e.name, raw: e.kv.value, origin: {type: 'etcd' as const, key: e.kv.key}})) : null
+      return {host, fatal: r.fatal, diagnostics: r.diagnostics, own, cells: r.cells.map((c, i) => ({...c, global: ev.baseline.cells[i].value})).filter((c) => c.source === 'host')}
+    })
+    // Every cell of host c (global and default origins), and shapes the direct writer hands to JSON.stringify.
+    const c = hosts.find((h) => h.host === 'c')!
+    c.cells = ev.evaluate('c', byHost.get('c')!).cells.map((x, i) => ({...x, global: ev.baseline.cells[i].value}))
+    const odd = (name: string, value: TypedValue, origin: Origin, global: TypedValue = 'g') => ({name, value, raw: 'r "q" \u00e9\n', source: 'file' as const, origin, global})
+    hosts.push({
+      host: 'z "odd" \u2028',
+      fatal: {stage: 'datastore', param: 'IpInIpMtu', layer: 'host', message: 'Failed to parse "x"'},
+      diagnostics: [{severity: 'error', code: 'fatal-value', param: 'IpInIpMtu', layer: 'host', origin: {type: 'etcd', key: '/k'}, message: 'm', hint: null}],
+      own: [{name: 'IpInIpMtu', key: 'ipinipmtu', raw: '', origin: {type: 'etcd', key: '/calico/v1/host/z/config/ipinipmtu'}}],
+      cells: [
+        odd('A', ['a', 'b'], {type: 'file', path: '/etc/calico/felix.cfg', section: 'global', line: 3}),
+        odd('B', [], {type: 'env', name: 'FELIX_B'}, NaN),
+        odd('C', Number.NaN, {type: 'etcd', key: '/k', name: undefined}, 2 ** 60),
+        odd('D', Infinity, {type: 'default'}, -Infinity),
+        odd('E', null, {type: 'etcd', key: '/k'}, true),
+        odd('F', -0, {type: 'etcd', key: '/k'}, 1e21),
+      ],
     })
     const res = {
       felixVersion: '2.0.4', readFrom: {kind: 'snapshot' as const, endpoints: ['x'], ready: 'true'}, localLayers: 'hidden' as const, note: 'n', all: false,
-      params: params.map((p) => p.name), global: {fatal: null, cells: ev.baseline.cells, diagnostics: []}, warnings: [],
+      params: params.map((p) => p.name), global: {fatal: null, cells: ev.baseline.cells, diagnostics: [], own: null}, warnings: [],
     }
-    for (const n of [0, 1, 4, 5]) {
+    for (const n of [0, 1, 4, 5, 6]) {
       const r = {...res, hosts: hosts.slice(0, n)}
       const whole = JSON.stringify(fleetListJson(r), null, 2) + '\n'
       for (const per of [1, 2, 500]) assert.equal([...fleetListJsonChunks(r, per)].join(''), whole, `${n} hosts, ${per} per piece`)

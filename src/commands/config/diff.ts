@@ -11,7 +11,8 @@ export default class ConfigDiff extends FelixctlCommand {
   static override summary = 'Compare the effective configuration of two host directories, or of one host directory against global.'
   static override description = `Each --host names a host directory under /calico/v1/host/. With one --host, the other side is "(global)": what a host without a host directory gets.
 Both sides come from one read of the datastore. The env and file layers of remote hosts are not visible: by default both sides are evaluated with etcd alone; --with-local applies this machine's env and config file to both (FelixHostname excepted).
-A row is shown when the value, the raw string or the source differs. Exit code 3 when Felix would not start on either side; 4 when a host directory does not exist.`
+A row is shown when the value, the raw string or the source differs. A side where Felix would not start reports the values of its last successful pass, so for it a row is also shown for every parameter its own directory sets, with the raw value it holds marked "!" (e.g. !0x1).
+Exit code 3 when Felix would not start on either side; 4 when a host directory does not exist.`
   static override examples = [
     {description: 'How does node1 differ from node2? (etcd read from a snapshot)', command: '<%= config.bin %> <%= command.id %> --host node1 --host node2 --snapshot examples/snapshot.json -c examples/felix.cfg'},
     {description: 'What node1 overrides, as JSON', command: '<%= config.bin %> <%= command.id %> --host node1 --snapshot examples/snapshot.json -c examples/felix.cfg -o json'},
