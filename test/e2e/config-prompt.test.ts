@@ -16,14 +16,20 @@ function onPty(args: string[], inputs: string[]): Promise<{code: number | null; 
   let screen = ''
   child.stdout.setEncoding('utf8').on('data', (d) => (screen += d))
   child.stderr.setEncoding('utf8').on('data', (d) => (screen += d))
-  let delay = 1500
-  for (const input of inputs) {
-    setTimeout(() => child.stdin.write(input), delay)
-    delay += 700
-  }
-  setTimeout(() => child.stdin.end(), delay + 500)
-  const killer = setTimeout(() => child.kill('SIGKILL'), 20000)
-  return new Promise((resolve) => child.on('close', (code) => (clearTimeout(killer), resolve({code, screen}))))
+  // Type only once the prompt is on the screen (a loaded machine can take seconds to get there),
+  // then leave each key time to be handled.
+  const pending = [...inputs]
+  const started = Date.now()
+  const typer = setInterval(() => {
+    if (!screen.includes('Value for') && Date.now() - started < 15000) return
+    const next = pending.shift()
+    if (next === undefined) {
+      clearInterval(typer)
+      setTimeout(() => child.stdin.end(), 1000)
+    } else child.stdin.write(next)
+  }, 1000)
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30000)
+  return new Promise((resolve) => child.on('close', (code) => (clearTimeout(killer), clearInterval(typer), resolve({code, screen}))))
 }
 
 test('config set prompts for a value on a TTY, validating as you type', {skip: haveScript ? false : 'script(1) is not installed'}, async () => {

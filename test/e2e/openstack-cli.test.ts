@@ -56,7 +56,7 @@ describe('openstack render (CLI)', () => {
     // script(1) gives the CLI a pseudo-terminal; the keystrokes answer the four questions:
     // files (Enter: all checked), etcd host, etcd port; the release comes from --release.
     const keys = ['\r', '10.9.9.9\r', '2379\r']
-    const feeder = `sleep 1.5; for k in ${keys.map((k) => `'${k.replace('\r', '')}'`).join(' ')}; do sleep 0.7; printf '%s\\r' "$k"; done; sleep 1`
+    const feeder = `sleep 3; for k in ${keys.map((k) => `'${k.replace('\r', '')}'`).join(' ')}; do sleep 1; printf '%s\\r' "$k"; done; sleep 1`
     const r = spawnSync('sh', ['-c', `(${feeder}) | script -qfec "${process.execPath} ${CLI} openstack render --release kilo" /dev/null`], {cwd: REPO_ROOT, encoding: 'utf8', timeout: 30000, env: {...process.env, NO_COLOR: '1', TERM: 'dumb'}})
     const out = r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
     assert.match(out, /Files to render/)

@@ -24,10 +24,21 @@ const TIMEOUT_S = 3
 
 async function seed(key: string, value: string): Promise<void> {
   const m = cluster.members[2]
-  const r2 = await m.v2('PUT', key, value)
-  assert.ok(r2.status === 200 || r2.status === 201, `v2 PUT ${key}: ${r2.status} ${r2.body}`)
-  const r3 = await m.etcdctl(['put', key, '--', value])
-  assert.equal(r3.code, 0, r3.stderr)
+  // Right after a member stops, the others may still be electing a leader (slow on a loaded
+  // 2-core machine): the harness's own seeding waits for that, up to 30 s.
+  const deadline = Date.now() + 30000
+  for (;;) {
+    try {
+      const r2 = await m.v2('PUT', key, value)
+      assert.ok(r2.status === 200 || r2.status === 201, `v2 PUT ${key}: ${r2.status} ${r2.body}`)
+      const r3 = await m.etcdctl(['put', key, '--', value])
+      assert.equal(r3.code, 0, r3.stderr)
+      return
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  }
 }
 
 /** Read a key from the last member (the one that always stays up), in the driver's key space. */
