@@ -137,7 +137,8 @@ describe('felix.cfg reader: linear time', () => {
       // Warm up the JIT on the small input first.
       scanFelixCfg(small)
       const tSmall = timeIt(() => parseFelixCfg(small, PATH))
-      const tBig = timeIt(() => parseFelixCfg(big, PATH), 1)
+      // Median of three: one GC pause or a busy neighbour must not read as non-linear.
+      const tBig = timeIt(() => parseFelixCfg(big, PATH), 3)
       assert.ok(tBig < 5000, `10 MiB took ${tBig.toFixed(0)} ms`)
       assert.ok(tBig < Math.max(25 * tSmall, 200), `not linear: 1 MiB ${tSmall.toFixed(1)} ms, 10 MiB ${tBig.toFixed(1)} ms`)
     })
