@@ -411,9 +411,17 @@ function buildResolution(a: BuildArgs): Resolution {
   }
 
   const unknown: UnknownEntry[] = []
+  // Unknown keys per raw spelling, the highest layer's (§4.1). When Felix stopped before a pass
+  // succeeded for a layer, that layer's keys are still listed (highest first), like those of
+  // layers it never reached.
+  const listed = new Set<string>()
   for (const e of unknownAll) {
-    const kept = reported.unknownWinners.get(e.key) === e || (!reported.unknownWinners.has(e.key) && notReached(e.layer))
-    if (kept) unknown.push({name: e.key, raw: e.raw, source: e.layer, origin: e.origin})
+    const winner = reported.unknownWinners.get(e.key)
+    const kept = winner ? winner === e : !listed.has(e.key) && (notReached(e.layer) || a.stopped !== null)
+    if (kept) {
+      listed.add(e.key)
+      unknown.push({name: e.key, raw: e.raw, source: e.layer, origin: e.origin})
+    }
     const suggestions = didYouMean(e.key, registry.params.map((q) => q.name))
     diag({
       severity: 'warning',

@@ -137,6 +137,26 @@ describe('resolveFelixConfig: provenance and diagnostics', () => {
     const d = r.diagnostics.find((x) => x.code === 'unknown-param' && x.layer === 'env')
     assert.ok(d?.hint?.includes('LogSeverityFile'), d?.hint ?? 'no hint')
   })
+  test('after an env-stage fatal, unknown keys are still listed, the highest layer\'s per spelling', () => {
+    const r = run({env: {FELIX_INTERFACEPREFIX: 'a b', FELIX_FOO: '1'}, file: {foo: '2', Bar: '3'}})
+    assert.equal(r.fatal?.stage, 'env')
+    assert.deepEqual(r.unknown.map((u) => [u.name, u.raw, u.source]), [['foo', '1', 'env'], ['Bar', '3', 'file']])
+  })
+  test('several fatal values in one layer: felixctl says map order picks the one Felix reports', () => {
+    const r = run({env: {FELIX_INTERFACEPREFIX: 'a b', FELIX_METADATAPORT: 'x'}})
+    assert.equal(r.fatal?.stage, 'env')
+    assert.ok(r.diagnostics.some((d) => d.code === 'fatal-map-order' && /InterfacePrefix/.test(d.message) && /MetadataPort/.test(d.message)))
+  })
+  test('after a file-stage fatal, values are those of the env pass (nothing half-applied)', () => {
+    const r = run({env: {FELIX_CHAININSERTMODE: 'append'}, file: {EndpointReportingDelaySecs: 'inf', InterfacePrefix: 'a b'}})
+    assert.equal(r.fatal?.stage, 'file')
+    assert.deepEqual([param(r, 'ChainInsertMode').value, param(r, 'ChainInsertMode').source], ['append', 'env'])
+    assert.deepEqual([param(r, 'EndpointReportingDelaySecs').value, param(r, 'EndpointReportingDelaySecs').source], [1, 'default'])
+  })
+  test('a file-load failure names its location once', () => {
+    const r = run({file: {failed: '/etc/calico/felix.cfg:3: unclosed section: [x', line: 3}})
+    assert.equal(r.fatal?.message, '/etc/calico/felix.cfg:3: unclosed section: [x')
+  })
   test('a non-canonical override is explained', () => {
     const r = run({env: {FELIX_LOGSEVERITYSCREEN: 'ERROR'}, file: {logseverityscreen: 'DEBUG'}})
     assert.ok(r.diagnostics.some((d) => d.code === 'non-canonical-override' && d.param === 'LogSeverityScreen'))
