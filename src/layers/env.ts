@@ -4,6 +4,7 @@
  * raw strings with their origin; they never parse types or decide precedence.
  */
 import {LocalIoError} from '../errors.js'
+import {goToLower} from '../params/kinds.js'
 import type {LayerDiagnostic, Origin, RawEntry} from './types.js'
 
 export interface EnvVar {
@@ -24,7 +25,8 @@ export function envEntries(vars: EnvVar[]): {entries: RawEntry[]; diagnostics: L
   const byKey = new Map<string, {entry: RawEntry; name: string}>()
   const diagnostics: LayerDiagnostic[] = []
   for (const v of vars) {
-    const lower = v.name.toLowerCase()
+    // Felix: strings.ToLower(name), rune by rune as Go does it.
+    const lower = goToLower(v.name)
     if (!lower.startsWith(FELIX_PREFIX)) continue
     const key = lower.slice(FELIX_PREFIX.length)
     const entry: RawEntry = {layer: 'env', key, raw: v.value, origin: v.origin}

@@ -19,6 +19,19 @@ const fail = (reason: string): ParseResult => ({ok: false, reason})
 /** Felix's own text, with felixctl's Go detail added for people. */
 const failWith = (felix: string, detail: string): ParseResult => ({ok: false, reason: `${felix} (${detail})`, felix})
 
+/**
+ * Go's strings.ToLower: rune by rune (unicode.ToLower), with no context. JavaScript's
+ * toLowerCase differs for U+0130 (İ -> "i̇", Go: "i") and a final capital sigma (Go: σ, not ς).
+ */
+export function goToLower(s: string): string {
+  // Fast path: ASCII lowers the same everywhere.
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase()
+  let out = ''
+  for (const ch of s) out += ch === '\u0130' ? 'i' : ch.toLowerCase()
+  return out
+}
+
 /** unicode.IsPrint: letters, marks, numbers, punctuation and symbols (plus the ASCII space). */
 const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u
 
@@ -112,7 +125,7 @@ const FLOAT_SYNTAX = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
  */
 function goParseFloat(s: string): {ok: true; value: number} | {ok: false; goError: string} {
   const err = (e: string) => ({ok: false as const, goError: `strconv.ParseFloat: parsing ${goQuote(s)}: ${e}`})
-  const lower = s.toLowerCase()
+  const lower = goToLower(s)
   if (lower === 'nan') return {ok: true, value: Number.NaN}
   const unsigned = lower[0] === '+' || lower[0] === '-' ? lower.slice(1) : lower
   if (unsigned === 'inf' || unsigned === 'infinity') {
@@ -412,7 +425,7 @@ const AUTHORITY = /^[^:/]+:\d+$/
 export function parseKind(kind: KindSpec, raw: string, probe: FileProbe): ParseResult {
   switch (kind.type) {
     case 'bool': {
-      const l = raw.toLowerCase()
+      const l = goToLower(raw)
       if (['true', '1', 'yes', 'y', 't'].includes(l)) return ok(true)
       if (['false', '0', 'no', 'n', 'f'].includes(l)) return ok(false)
       return fail('invalid boolean (one of true, 1, yes, y, t, false, 0, no, n, f; any case, no spaces)')
@@ -436,7 +449,7 @@ export function parseKind(kind: KindSpec, raw: string, probe: FileProbe): ParseR
       return ok(Number(r.value))
     }
     case 'oneof': {
-      const hit = kind.values.find((v) => v.toLowerCase() === raw.toLowerCase())
+      const hit = kind.values.find((v) => goToLower(v) === goToLower(raw))
       return hit === undefined ? fail(`unknown option (one of ${kind.values.join(', ')}; any case)`) : ok(hit)
     }
     case 'hostname':

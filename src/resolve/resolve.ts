@@ -12,7 +12,7 @@
 import {Kv} from '../datastore/types.js'
 import {globalEntries, hostEntries} from '../layers/etcd.js'
 import {LayerDiagnostic, LayerName, Origin, RawEntry} from '../layers/types.js'
-import {goQuote, parseKind, zeroValue} from '../params/kinds.js'
+import {goQuote, goToLower, parseKind, zeroValue} from '../params/kinds.js'
 import {defaultValue} from '../params/index.js'
 import {FileProbe, ParamDef, Registry, TypedValue} from '../params/types.js'
 import {didYouMean} from '../lib/did-you-mean.js'
@@ -72,7 +72,7 @@ function asGoMap(entries: readonly RawEntry[]): RawEntry[] {
 
 export function resolveFelixConfig(input: ResolveInput): Resolution {
   const {registry, probe} = input
-  const paramOf = (key: string) => registry.byLowerName.get(key.toLowerCase())
+  const paramOf = (key: string) => registry.byLowerName.get(goToLower(key))
   const outcomes = new Map<RawEntry, Outcome>()
 
   const classify = (e: RawEntry): Outcome => {
@@ -82,7 +82,7 @@ export function resolveFelixConfig(input: ResolveInput): Resolution {
     let o: Outcome
     if (!param) o = {kind: 'unknown'}
     else if (param.localOnly && (e.layer === 'host' || e.layer === 'global')) o = {kind: 'local-ignored'}
-    else if (e.raw.toLowerCase() === 'none') {
+    else if (goToLower(e.raw) === 'none') {
       // §2: `none` is the zero value; on a non-zero parameter it is fatal, D or not.
       o = param.nonZero ? {kind: 'fatal', message: 'Non-zero field cannot be set to none'} : {kind: 'none', value: zeroValue(param.kind)}
     } else {
@@ -271,7 +271,7 @@ function buildResolution(a: BuildArgs): Resolution {
   const unknownAll: RawEntry[] = []
   for (const [, entries] of layers) {
     for (const e of entries) {
-      const p = registry.byLowerName.get(e.key.toLowerCase())
+      const p = registry.byLowerName.get(goToLower(e.key))
       if (!p) unknownAll.push(e)
       else byParam.set(p.name, [...(byParam.get(p.name) ?? []), e])
     }
@@ -440,7 +440,7 @@ function buildResolution(a: BuildArgs): Resolution {
       .filter(([layer]) => layer === a.fatal!.layer)
       .flatMap(([, entries]) => entries)
       .filter((e) => a.classify(e).kind === 'fatal')
-    const names = [...new Set(candidates.map((e) => registry.byLowerName.get(e.key.toLowerCase())?.name ?? e.key))]
+    const names = [...new Set(candidates.map((e) => registry.byLowerName.get(goToLower(e.key))?.name ?? e.key))]
     if (names.length > 1) {
       diag({
         severity: 'warning',

@@ -25,7 +25,7 @@
  */
 import {HOST_PREFIX, Kv} from '../datastore/types.js'
 import {Origin, RawEntry, SourceName} from '../layers/types.js'
-import {parseKind} from '../params/kinds.js'
+import {goToLower, parseKind} from '../params/kinds.js'
 import {FileProbe, ParamDef, Registry, TypedValue} from '../params/types.js'
 import {FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Fatal, Resolution} from '../resolve/types.js'
@@ -114,7 +114,7 @@ export class FleetEvaluator {
     // Each host directory is evaluated as its own FelixHostname: a local FelixHostname would
     // send every host to one directory (the service drops it and says so).
     const fileEntries = input.file.state === 'loaded' ? input.file.entries : []
-    if ([...input.env, ...fileEntries].some((e) => e.key.toLowerCase() === 'felixhostname')) {
+    if ([...input.env, ...fileEntries].some((e) => goToLower(e.key) === 'felixhostname')) {
       throw new Error('FleetEvaluator: the env and file layers must not set FelixHostname')
     }
     this.input = input
@@ -122,7 +122,7 @@ export class FleetEvaluator {
     this.baselineResolution = this.fullResolve(BASELINE_HOST, [])
     this.baseline = this.summarise(BASELINE_HOST, this.baselineResolution, null)
     this.baselineDiagKeys = new Set(this.baselineResolution.diagnostics.map(diagKey))
-    const paramOf = (key: string) => input.registry.byLowerName.get(key.toLowerCase())?.name
+    const paramOf = (key: string) => input.registry.byLowerName.get(goToLower(key))?.name
     const push = <T>(m: Map<string, T[]>, name: string | undefined, v: T) => {
       if (name !== undefined) m.set(name, [...(m.get(name) ?? []), v])
     }
@@ -181,7 +181,7 @@ export class FleetEvaluator {
       if (cached) {
         this.stats.cacheHits++
         cell = this.cellFrom(def, cached, kv.key)
-      } else if (slot.hostWinsWhenOk && raw.toLowerCase() !== 'none') {
+      } else if (slot.hostWinsWhenOk && goToLower(raw) !== 'none') {
         const r = parseKind(def.kind, raw, this.input.probe)
         if (r.ok) {
           this.stats.parsed++
@@ -210,7 +210,7 @@ export class FleetEvaluator {
   private slotOf(name: string): Slot {
     let slot = this.slots.get(name)
     if (!slot) {
-      const lower = name.toLowerCase()
+      const lower = goToLower(name)
       const def = this.input.registry.byLowerName.get(lower)
       slot = {def, index: def ? (this.paramIndex.get(def.name) ?? -1) : -1, full: !def || CROSS_PARAMS.has(lower), byRaw: new Map(), hostWinsWhenOk: false}
       this.slots.set(name, slot)

@@ -157,6 +157,16 @@ describe('resolveFelixConfig: provenance and diagnostics', () => {
     const r = run({file: {failed: '/etc/calico/felix.cfg:3: unclosed section: [x', line: 3}})
     assert.equal(r.fatal?.message, '/etc/calico/felix.cfg:3: unclosed section: [x')
   })
+  test('names and values are lower-cased as Go does it (İ -> i, no final sigma)', async () => {
+    const {goToLower} = await import('../../src/params/kinds.js')
+    assert.equal(goToLower('İNSERT'), 'insert')
+    assert.equal(goToLower('ΑΣ'), 'ασ')
+    assert.equal(goToLower('LogSeverityFile'), 'logseverityfile')
+    const r = run({env: {FELIX_CHAININSERTMODE: 'İNSERT'}, file: {'İpInIpMtu': '1400'}})
+    assert.equal(r.fatal, null)
+    assert.equal(param(r, 'ChainInsertMode').value, 'insert')
+    assert.deepEqual([param(r, 'IpInIpMtu').value, param(r, 'IpInIpMtu').source], [1400, 'file'])
+  })
   test('a non-canonical override is explained', () => {
     const r = run({env: {FELIX_LOGSEVERITYSCREEN: 'ERROR'}, file: {logseverityscreen: 'DEBUG'}})
     assert.ok(r.diagnostics.some((d) => d.code === 'non-canonical-override' && d.param === 'LogSeverityScreen'))
