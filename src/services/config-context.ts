@@ -217,15 +217,14 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
       if (!(error instanceof DatastoreError) || !options.allowPartial) throw error
       datastoreRead = {kind: 'none', endpoints: error.endpoint ? [error.endpoint] : [], ready: null, unavailable: error.message}
       datastoreInput = {state: 'unavailable', reason: error.message}
-      warnings.push(`warning: ${error.message}; showing the env and file layers only (--allow-partial)`)
+      warnings.push(`warning: ${error.message}; showing the env and file layers only (partial result)`)
     } finally {
       await ds?.close()
     }
   }
   const resolution = stoppedEarly ? localOnly : resolveWith(datastoreInput)
-  for (const d of local.envDiagnostics) {
-    resolution.diagnostics.unshift({severity: d.severity, code: d.code, param: null, layer: 'env', origin: d.origin ?? null, message: d.message, hint: null})
-  }
+  // The env reader's own notes (a variable given twice in different case) come first, in order.
+  resolution.diagnostics.unshift(...local.envDiagnostics.map((d): Diagnostic => ({severity: d.severity, code: d.code, param: null, layer: 'env', origin: d.origin ?? null, message: d.message, hint: null})))
   if (datastoreRead.unavailable) {
     resolution.diagnostics.push(partialDiagnostic(datastoreRead.unavailable))
   }
