@@ -156,29 +156,26 @@ export function resolveFelixConfig(input: ResolveInput): Resolution {
     fatal = {stage: 'file-load', param: null, layer: 'file', message: input.file.message.startsWith(where) ? input.file.message : where + input.file.message}
     stopped = 'file-load'
   } else {
-    // Felix prints nothing after an env- or file-stage failure (it retries the whole load), so
-    // felixctl reports the values of the last pass that succeeded, not a half-applied one.
-    const before = new Map(typed)
-    const p1 = runPass([['env', env]])
-    reached = ['env']
-    if (p1.fatal) {
-      fatal = fatalFrom('env', p1.fatal)
-      stopped = 'env'
-      restore(typed, before)
-    } else {
-      reported = p1
-      const afterEnv = new Map(typed)
-      const p2 = runPass([['env', env], ['file', fileEntries]])
-      reached = ['env', 'file']
-      if (p2.fatal) {
-        fatal = fatalFrom('file', p2.fatal)
-        stopped = 'file'
-        restore(typed, afterEnv)
-      } else {
-        reported = p2
-        host = String(typed.get('FelixHostname') ?? '')
+    // §5.3: merge env, then file; a fatal error stops there. Felix prints nothing after an env- or
+    // file-stage failure (it retries the whole load), so felixctl reports the values of the last
+    // pass that succeeded, not a half-applied one.
+    const stages: [FatalStage, [LayerName, RawEntry[]][]][] = [
+      ['env', [['env', env]]],
+      ['file', [['env', env], ['file', fileEntries]]],
+    ]
+    for (const [stage, passLayers] of stages) {
+      const saved = new Map(typed)
+      const pass = runPass(passLayers)
+      reached = passLayers.map(([layer]) => layer)
+      if (pass.fatal) {
+        fatal = fatalFrom(stage, pass.fatal)
+        stopped = stage
+        restore(typed, saved)
+        break
       }
+      reported = pass
     }
+    if (!stopped) host = String(typed.get('FelixHostname') ?? '')
   }
   const datastore = datastoreSettings(typed)
 
