@@ -11,6 +11,7 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
+import {RUNS, holds} from '../helpers/fuzz.js'
 import {FelixctlError} from '../../src/errors.js'
 import {editFelixCfg, type FelixCfgEdit} from '../../src/formats/felix-cfg-edit.js'
 import {flattenFelixCfg, scanFelixCfg, type FelixCfgKeyToken} from '../../src/layers/felix-cfg.js'
@@ -19,7 +20,6 @@ import {editEnvFile} from '../../src/formats/env-file-edit.js'
 import {envEntries, parseEnvFile} from '../../src/layers/env.js'
 import {parseSysctlConf, setSysctlValue} from '../../src/formats/sysctl-conf.js'
 
-const RUNS = Math.max(1, Number(process.env.FELIXCTL_FUZZ_RUNS ?? 200) || 200)
 
 interface Line {
   start: number
@@ -71,13 +71,6 @@ function assertUntargetedKept(before: string, after: string, targeted: Array<[nu
 }
 
 /** fc.assert, but the failure message carries the assertion that failed (node:test shows only the message). */
-function holds(property: fc.IProperty<unknown>, numRuns = RUNS): void {
-  const d = fc.check(property, {numRuns})
-  if (d.failed) {
-    const inner = d.errorInstance instanceof Error ? d.errorInstance.message : String(d.errorInstance)
-    throw new Error(`property failed after ${d.numRuns} runs (seed ${d.seed}, path ${JSON.stringify(d.counterexamplePath)})\ncounterexample: ${fc.stringify(d.counterexample)}\n${inner}`)
-  }
-}
 
 function expectOwnError(error: unknown, ctx: string): void {
   assert.ok(error instanceof FelixctlError, `${ctx}: threw ${(error as Error)?.name}: ${(error as Error)?.message}, not a felixctl error`)

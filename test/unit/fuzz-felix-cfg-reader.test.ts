@@ -7,9 +7,9 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
+import {RUNS} from '../helpers/fuzz.js'
 import {parseFelixCfg, scanFelixCfg} from '../../src/layers/felix-cfg.js'
 
-const RUNS = Math.max(1, Number(process.env.FELIXCTL_FUZZ_RUNS ?? 200) || 200)
 const PATH = '/etc/calico/felix.cfg'
 
 /** Fragments that exercise go-ini's corners: quotes, delimiters, comments, continuations, sections, spaces. */

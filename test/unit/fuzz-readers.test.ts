@@ -7,19 +7,12 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
+import {RUNS, holds} from '../helpers/fuzz.js'
 import {LocalIoError} from '../../src/errors.js'
 import {envEntries, parseEnvFile, parseProcEnviron} from '../../src/layers/env.js'
 import {parseSnapshot} from '../../src/datastore/snapshot.js'
 
-const RUNS = Math.max(1, Number(process.env.FELIXCTL_FUZZ_RUNS ?? 200) || 200)
 
-function holds(property: fc.IProperty<unknown>, numRuns = RUNS): void {
-  const d = fc.check(property, {numRuns})
-  if (d.failed) {
-    const inner = d.errorInstance instanceof Error ? d.errorInstance.message : String(d.errorInstance)
-    throw new Error(`property failed after ${d.numRuns} runs (seed ${d.seed}, path ${JSON.stringify(d.counterexamplePath)})\ncounterexample: ${fc.stringify(d.counterexample)}\n${inner}`)
-  }
-}
 
 /** Byte soup with the awkward pieces over-represented. */
 const SPECIAL = ['\r\n', '\n', '\r', '\0', '=', '#', ' ', '\t', 'FELIX_', 'felix_LogSeverityFile=', 'FELIX_X=1', '\ufeff', 'é'].map((s) => Buffer.from(s, 'utf8'))

@@ -7,6 +7,7 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
+import {RUNS, holds} from '../helpers/fuzz.js'
 import {resolveFelixConfig, type FileLayerInput} from '../../src/resolve/resolve.js'
 import {getRegistry} from '../../src/params/index.js'
 import type {FileProbe} from '../../src/params/types.js'
@@ -14,15 +15,7 @@ import type {RawEntry} from '../../src/layers/types.js'
 import type {Resolution} from '../../src/resolve/types.js'
 import type {Kv} from '../../src/datastore/types.js'
 
-const RUNS = Math.max(1, Number(process.env.FELIXCTL_FUZZ_RUNS ?? 200) || 200)
 
-function holds(property: fc.IProperty<unknown>, numRuns = RUNS): void {
-  const d = fc.check(property, {numRuns})
-  if (d.failed) {
-    const inner = d.errorInstance instanceof Error ? d.errorInstance.message : String(d.errorInstance)
-    throw new Error(`property failed after ${d.numRuns} runs (seed ${d.seed}, path ${JSON.stringify(d.counterexamplePath)})\ncounterexample: ${fc.stringify(d.counterexample)}\n${inner}`)
-  }
-}
 
 const probe: FileProbe = {exists: (p) => p.startsWith('/exists/'), isExecutable: () => false, felixDir: '/nonexistent-felix-dir', pathEnv: ''}
 const registry = getRegistry('2.0.4')
