@@ -3,7 +3,8 @@
  * fixture or a file made at run time (directories, symlink loops, unreadable modes, FIFOs,
  * huge and sparse files: things that cannot live in git), the command, the exit code and a
  * fragment of the output. Every case must also end without a stack trace, without exit 1
- * (a felixctl bug), within its time limit, leave named files byte-identical when asked, and
+ * (a felixctl bug), on its own (a hang is killed by a safety net far above any run time; no
+ * time limit is asserted), leave named files byte-identical when asked, and
  * leave no felixctl temp or lock files behind.
  */
 import {describe, test, before, after} from 'node:test'
@@ -41,7 +42,6 @@ interface Case {
   match: string
   asUser?: boolean
   unchanged?: boolean
-  timeoutMs?: number
   /** Set when the case shows a known felixctl bug: the test is reported as todo. */
   todo?: string
 }
@@ -124,12 +124,11 @@ function prepare(c: Case, dir: string): string {
 }
 
 /** Run bin/run.js through its own shebang, as an operator does (node's own argv handling included). */
-function run(args: string[], asUser: boolean, timeoutMs: number): Promise<CliResult & {ms: number}> {
+function run(args: string[], asUser: boolean, timeoutMs: number): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^felix(ctl)?_/i.test(k))), NO_COLOR: '1'}
   const [cmd, argv] = asUser
     ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', CLI, ...args]]
     : [CLI, args]
-  const started = Date.now()
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, {cwd: REPO_ROOT, env: {...env, HOME: asUser ? '/nonexistent' : env.HOME}, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
@@ -140,7 +139,7 @@ function run(args: string[], asUser: boolean, timeoutMs: number): Promise<CliRes
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
-      resolve({code, signal, stdout, stderr, ms: Date.now() - started})
+      resolve({code, signal, stdout, stderr})
     })
   })
 }
@@ -153,7 +152,7 @@ test('the corpus has at least 60 cases, unique ids, fixtures under 100 KiB', () 
   }
 })
 
-describe('bad-input corpus', {concurrency: 3}, () => {
+describe('bad-input corpus', {concurrency: 2}, () => {
   for (const c of manifest.cases) {
     test(c.id, {todo: c.todo}, async () => {
       const dir = join(root, c.id)
@@ -164,10 +163,11 @@ describe('bad-input corpus', {concurrency: 3}, () => {
       const emptyDir = join(dir, 'empty-root')
       mkdirSync(emptyDir)
       const args = c.args.map((a) => a.replaceAll('{file}', file).replaceAll('{snap}', snap).replaceAll('{nofile}', join(dir, 'does-not-exist')).replaceAll('{tmp}', emptyDir))
-      const limit = c.timeoutMs ?? 30000
+      // A safety net against a hang (a FIFO opened for reading blocks for ever), not a time limit.
+      const limit = 300000
       const r = await run(args, Boolean(c.asUser), limit)
       const all = r.stdout + r.stderr
-      const show = `felixctl ${JSON.stringify(args)}\nexit ${r.code} ${r.signal ?? ''} after ${r.ms} ms\nstdout: ${r.stdout.slice(0, 1500)}\nstderr: ${r.stderr.slice(0, 1500)}`
+      const show = `felixctl ${JSON.stringify(args)}\nexit ${r.code} ${r.signal ?? ''}\nstdout: ${r.stdout.slice(0, 1500)}\nstderr: ${r.stderr.slice(0, 1500)}`
       assert.equal(r.signal, null, `killed after ${limit} ms (a hang): ${show}`)
       assert.notEqual(r.code, 1, `exit 1 is a felixctl bug: ${show}`)
       assert.doesNotMatch(r.stderr, /^\s+at .+:\d+:\d+\)?$/m, `a stack trace: ${show}`)

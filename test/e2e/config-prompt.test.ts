@@ -6,6 +6,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {CLI, REPO_ROOT} from '../helpers/cli.js'
+import {needTool} from '../helpers/tools.js'
 
 const haveScript = spawnSync('script', ['--version'], {stdio: 'ignore'}).status === 0
 
@@ -19,20 +20,20 @@ function onPty(args: string[], inputs: string[]): Promise<{code: number | null; 
   // Type only once the prompt is on the screen (a loaded machine can take seconds to get there),
   // then leave each key time to be handled.
   const pending = [...inputs]
-  const started = Date.now()
   const typer = setInterval(() => {
-    if (!screen.includes('Value for') && Date.now() - started < 15000) return
+    if (!screen.includes('Value for')) return
     const next = pending.shift()
     if (next === undefined) {
       clearInterval(typer)
       setTimeout(() => child.stdin.end(), 1000)
     } else child.stdin.write(next)
   }, 1000)
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30000)
+  // A safety net against a hang only, far above any run time.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 300000)
   return new Promise((resolve) => child.on('close', (code) => (clearTimeout(killer), clearInterval(typer), resolve({code, screen}))))
 }
 
-test('config set prompts for a value on a TTY, validating as you type', {skip: haveScript ? false : 'script(1) is not installed'}, async () => {
+test('config set prompts for a value on a TTY, validating as you type', {skip: needTool('script', 'bsdutils', haveScript)}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'felixctl-prompt-'))
   try {
     const cfg = join(dir, 'felix.cfg')

@@ -5,6 +5,7 @@ import {chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readFileSyn
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {CLI, REPO_ROOT, runCli} from '../helpers/cli.js'
+import {firstSkip, needTool, runs} from '../helpers/tools.js'
 import OpenstackRender from '../../src/commands/openstack/render.js'
 import OpenstackApply from '../../src/commands/openstack/apply.js'
 import OpenstackCheck from '../../src/commands/openstack/check.js'
@@ -52,7 +53,7 @@ describe('openstack render (CLI)', () => {
       assert.equal(r.stdout, '')
     })
   }
-  test('on a terminal it asks (release, files, etcd host and port)', {skip: spawnSync('script', ['--version']).status === 0 ? false : 'no script(1)'}, () => {
+  test('on a terminal it asks (release, files, etcd host and port)', {skip: needTool('script', 'bsdutils', runs('script'))}, () => {
     // script(1) gives the CLI a pseudo-terminal; the keystrokes answer the four questions:
     // files (Enter: all checked), etcd host, etcd port; the release comes from --release.
     const keys = ['\r', '10.9.9.9\r', '2379\r']
@@ -116,7 +117,7 @@ describe('openstack apply (CLI)', () => {
       assert.deepEqual(readFileSync(path), row.content)
     })
   }
-  test('an unreadable file: exit 6', {skip: isRoot && hasSetpriv ? false : 'needs root and setpriv to drop privileges'}, () => {
+  test('an unreadable file: exit 6', {skip: firstSkip(isRoot ? false : 'needs root to drop privileges', needTool('setpriv', 'util-linux', hasSetpriv))}, () => {
     const dir = tmp()
     chmodSync(dir, 0o755)
     const path = join(dir, 'nova.conf')

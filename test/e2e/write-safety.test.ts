@@ -15,6 +15,7 @@ import {chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rea
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {CLI, REPO_ROOT, runCli} from '../helpers/cli.js'
+import {needTool, onPath} from '../helpers/tools.js'
 
 let root: string
 let snap: string
@@ -146,23 +147,30 @@ describe('attributes', () => {
       assert.deepEqual(leftovers(d), [])
     })
 
-    test(`${name} keeps extended attributes (user.*)`, async () => {
+    test(`${name} keeps extended attributes (user.*)`, {skip: needTool('python3', 'python3', onPath('python3'))}, async (t) => {
       const d = fresh()
       const p = join(d, file)
       writeFileSync(p, content)
-      const set = spawnSync('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], "user.felixctl", b"kept")', p])
-      if (set.status !== 0) return // no user xattrs on this file system
+      const set = spawnSync('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], "user.felixctl", b"kept")', p], {encoding: 'utf8'})
+      if (set.status !== 0) {
+        t.skip(`unsupported: no user xattrs on the file system of ${d} (${set.stderr.trim().split('\n').pop()})`)
+        return
+      }
       const r = await runCli(args(p))
       assert.equal(r.code, 0, r.stderr)
       const get = spawnSync('python3', ['-c', 'import os,sys; print(os.getxattr(sys.argv[1], "user.felixctl").decode())', p], {encoding: 'utf8'})
       assert.equal(get.stdout.trim(), 'kept', get.stderr)
     })
 
-    test(`${name} on an immutable file (chattr +i): exit 6, nothing written, no temp file`, async () => {
+    test(`${name} on an immutable file (chattr +i): exit 6, nothing written, no temp file`, {skip: needTool('chattr', 'e2fsprogs', onPath('chattr'))}, async (t) => {
       const d = fresh()
       const p = join(d, file)
       writeFileSync(p, content)
-      if (spawnSync('chattr', ['+i', p]).status !== 0) return // chattr unsupported here
+      const chattr = spawnSync('chattr', ['+i', p], {encoding: 'utf8'})
+      if (chattr.status !== 0) {
+        t.skip(`unsupported: chattr +i on the file system of ${d} (${chattr.stderr.trim()})`)
+        return
+      }
       try {
         const r = await runCli(args(p))
         assert.equal(r.code, 6, r.stderr)

@@ -75,7 +75,7 @@ let installChecked = false
 
 function run(cmd: string, args: string[], options: {env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string} = {}): Promise<ExecResult> {
   return new Promise((resolve) => {
-    execFile(cmd, args, {env: options.env ?? process.env, timeout: options.timeoutMs ?? 60000, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
+    execFile(cmd, args, {env: options.env ?? process.env, timeout: options.timeoutMs ?? 300000, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
       const code = error ? (typeof (error as NodeJS.ErrnoException).code === 'number' ? ((error as unknown as {code: number}).code) : 1) : 0
       resolve({code, stdout: String(stdout), stderr: String(stderr) + (error && !stderr ? String(error.message) : '')})
     })
@@ -118,6 +118,8 @@ export async function closedPort(): Promise<number> {
 export interface HangingServer {
   port: number
   url: string
+  /** How many connections it has accepted so far. */
+  accepted(): number
   close(): Promise<void>
 }
 
@@ -125,7 +127,9 @@ export interface HangingServer {
 export function hangingServer(): Promise<HangingServer> {
   return new Promise((resolve, reject) => {
     const sockets = new Set<net.Socket>()
+    let accepted = 0
     const server = net.createServer((socket) => {
+      accepted++
       sockets.add(socket)
       socket.on('error', () => undefined)
       socket.on('close', () => sockets.delete(socket))
@@ -136,6 +140,7 @@ export function hangingServer(): Promise<HangingServer> {
       resolve({
         port,
         url: `http://127.0.0.1:${port}/`,
+        accepted: () => accepted,
         close: () =>
           new Promise<void>((done) => {
             for (const s of sockets) s.destroy()
@@ -366,7 +371,7 @@ function spawnMember(spec: MemberSpec): EtcdMember {
   return member
 }
 
-async function waitHealthy(member: EtcdMember, timeoutMs = 20000): Promise<void> {
+async function waitHealthy(member: EtcdMember, timeoutMs = 120000): Promise<void> {
   const tlsOptions = (member as unknown as {tlsOptions: https.RequestOptions}).tlsOptions
   const exited = (member as unknown as {exited: () => boolean}).exited
   const until = Date.now() + timeoutMs

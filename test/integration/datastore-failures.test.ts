@@ -1,8 +1,10 @@
 /**
  * Failure handling of both etcd drivers: etcd stopped, a closed port, a port that
  * accepts and never answers, DNS failure, HTTP 5xx, several endpoints; every case
- * rejects with one DatastoreError naming the endpoint within the timeout (+1 s), and
- * a process that hit a hung endpoint still exits promptly.
+ * rejects with one DatastoreError naming the endpoint and why (a timeout that fired is
+ * `datastore-timeout`), and a process that hit a hung endpoint holds no socket or timer
+ * after close, so it exits on its own. No test here reads the clock: a busy machine
+ * must not fail them.
  */
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -44,9 +46,8 @@ after(async () => {
   if (tmp) rmSync(tmp, {recursive: true, force: true})
 })
 
-/** Read with the connection; expect a DatastoreError within timeoutMs + 1 s; return it. */
+/** Read with the connection; expect one DatastoreError; return it. */
 async function expectUnreachable(c: DatastoreConnection, op: 'readConfig' | 'get' | 'put' = 'readConfig'): Promise<DatastoreError> {
-  const started = Date.now()
   const ds = await openDatastore(c)
   let caught: unknown
   try {
@@ -58,10 +59,8 @@ async function expectUnreachable(c: DatastoreConnection, op: 'readConfig' | 'get
   } finally {
     await ds.close()
   }
-  const elapsed = Date.now() - started
   assert.ok(caught instanceof DatastoreError, `expected a DatastoreError, got ${String(caught)}`)
   assert.equal(caught.exitCode, 5)
-  assert.ok(elapsed < c.timeoutMs + 1000, `took ${elapsed} ms with a timeout of ${c.timeoutMs} ms`)
   assert.doesNotMatch(caught.message, /\n/, 'one line')
   assert.match(caught.hint ?? '', /--etcd-endpoints|EtcdEndpoints|--etcd-ca-file/)
   return caught
@@ -71,11 +70,10 @@ describe('unreachable endpoints', {concurrency: true}, () => {
   for (const type of TYPES) {
     test(`${type}: closed port: connection refused, at once`, async () => {
       const url = `http://127.0.0.1:${await closedPort()}/`
-      const started = Date.now()
       const error = await expectUnreachable({type, endpoints: [url], timeoutMs: 5000})
       assert.equal(error.message, `cannot reach etcd at ${url}: connection refused`)
       assert.equal(error.endpoint, url)
-      assert.ok(Date.now() - started < 2000, 'refused is not a timeout')
+      assert.notEqual(error.code, 'datastore-timeout', 'refused is not a timeout')
     })
 
     test(`${type}: a port that accepts and never answers: timed out`, async () => {
@@ -85,8 +83,8 @@ describe('unreachable endpoints', {concurrency: true}, () => {
     })
 
     test(`${type}: writes and gets are bounded too`, async () => {
-      await expectUnreachable({type, endpoints: [hanging.url], timeoutMs: 500}, 'put')
-      await expectUnreachable({type, endpoints: [hanging.url], timeoutMs: 500}, 'get')
+      assert.equal((await expectUnreachable({type, endpoints: [hanging.url], timeoutMs: 500}, 'put')).code, 'datastore-timeout')
+      assert.equal((await expectUnreachable({type, endpoints: [hanging.url], timeoutMs: 500}, 'get')).code, 'datastore-timeout')
     })
 
     test(`${type}: a name that does not resolve`, async () => {
@@ -121,19 +119,18 @@ describe('a hung endpoint does not take the whole budget from a good one', () =>
   for (const type of TYPES) {
     test(`${type}: [hanging, 5xx, good] reads from the good one within the timeout`, async () => {
       const endpoints = type === 'etcdv2' ? [hanging.url, failingUrl, etcd.clientUrl + '/'] : [hanging.url, etcd.clientUrl + '/']
-      const started = Date.now()
-      const ds = await openDatastore({type, endpoints, timeoutMs: 1500})
+      // A timeout long enough for a busy machine: the hung endpoint gets its share, then the good one answers.
+      const ds = await openDatastore({type, endpoints, timeoutMs: 6000})
       try {
         const tree = await ds.readConfig()
         assert.deepEqual(
           tree.kvs.map((kv) => kv.value),
           [type === 'etcdv2' ? 'v2' : 'v3'],
         )
-        assert.ok(Date.now() - started < 1500 + 500)
-        // the next call starts at the endpoint that answered: no second wait on the hung one
-        const again = Date.now()
+        // the next call starts at the endpoint that answered: no new connection to the hung one
+        const before = hanging.accepted()
         await ds.readConfig()
-        assert.ok(Date.now() - again < 500, `second read took ${Date.now() - again} ms`)
+        assert.equal(hanging.accepted(), before, 'the second read connected to the hung endpoint again')
       } finally {
         await ds.close()
       }
@@ -146,13 +143,11 @@ describe('a hung endpoint does not take the whole budget from a good one', () =>
       try {
         await ds.readConfig()
         await own.stop()
-        const started = Date.now()
         await assert.rejects(ds.readConfig(), (error: unknown) => {
           assert.ok(error instanceof DatastoreError, String(error))
           assert.match(error.message, new RegExp(`^cannot reach etcd at ${own.clientUrl}/: (connection refused|connection reset by peer|timed out)`))
           return true
         })
-        assert.ok(Date.now() - started < 3000)
       } finally {
         await ds.close()
         await own.stop()
@@ -161,24 +156,21 @@ describe('a hung endpoint does not take the whole budget from a good one', () =>
   }
 })
 
-/** Run a small script in a child process (optionally as nobody) and time it. */
-function runChild(code: string, asNobody = false): Promise<{code: number | null; stdout: string; stderr: string; ms: number}> {
+/** Run a small script in a child process (optionally as nobody). */
+function runChild(code: string, asNobody = false): Promise<{code: number | null; stdout: string; stderr: string}> {
   const script = join(tmp, `child-${Math.random().toString(36).slice(2)}.mts`)
   writeFileSync(script, code)
   chmodSync(script, 0o644)
   const node = [process.execPath, '--import', 'tsx', script]
   const cmd = asNobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node
-  const started = Date.now()
   return new Promise((resolve) => {
     const child = spawn(cmd[0], cmd.slice(1), {cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NODE_NO_WARNINGS: '1'}})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20000)
     child.on('close', (exit) => {
-      clearTimeout(killer)
-      resolve({code: exit, stdout, stderr, ms: Date.now() - started})
+      resolve({code: exit, stdout, stderr})
     })
   })
 }
@@ -190,17 +182,20 @@ describe('process hygiene', {concurrency: true}, () => {
       const r = await runChild(`
         import {openDatastore} from ${index}
         const ds = await openDatastore({type: '${type}', endpoints: ['${hanging.url}'], timeoutMs: 700})
-        const t0 = Date.now()
         try { await ds.readConfig() } catch (e) { console.log((e as Error).constructor.name) }
         await ds.close()
-        process.on('exit', () => console.log('exit', Date.now() - t0))
+        // What would keep the process alive after close: sockets, timers (stdio pipes excluded).
+        // A destroyed socket closes within a few turns of the event loop; a timer or a live socket stays.
+        const open = () => process.getActiveResourcesInfo().filter((r) => !/^(PipeWrap|TTYWrap|Immediate)$/.test(r))
+        let turns = 0
+        const check = () => (open().length === 0 || ++turns >= 1000 ? console.log(JSON.stringify(open())) : setImmediate(check))
+        setImmediate(check)
       `)
       assert.equal(r.code, 0, r.stderr)
       assert.equal(r.stderr, '')
       const lines = r.stdout.trim().split('\n')
       assert.equal(lines[0], 'DatastoreError')
-      const exitMs = Number(lines[1].split(' ')[1])
-      assert.ok(exitMs < 700 + 1000, `exited ${exitMs} ms after the read began`)
+      assert.deepEqual(JSON.parse(lines[1]), [], 'handles left open after close')
     })
   }
 

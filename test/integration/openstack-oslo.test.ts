@@ -14,6 +14,7 @@ import {OPENSTACK_RELEASES, metadataProxyAliases, resolveOpenStackRelease} from 
 import {FILE_KINDS, OpenStackFileKind, requirementsFor} from '../../src/openstack/requirements.js'
 import {renderOpenStackFileIni} from '../../src/render/openstack.js'
 import {applySettings} from '../../src/services/openstack-apply.js'
+import {needTool} from '../helpers/tools.js'
 
 const FIXTURES = new URL('../fixtures/openstack/', import.meta.url)
 const ORACLE = new URL('oslo-read.py', FIXTURES).pathname
@@ -26,7 +27,7 @@ function findPython(): string | undefined {
   return undefined
 }
 const PYTHON = findPython()
-const skip = PYTHON ? false : 'python3 with oslo_config is not installed'
+const skip = needTool('python3 with oslo_config', 'python3-oslo.config', PYTHON !== undefined)
 
 interface OracleCase {
   files: string[]

@@ -14,11 +14,15 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {checkSysctl} from '../../src/services/sysctl.js'
 import {parseKernelInt} from '../../src/formats/sysctl-conf.js'
+import {SYSTEMD_SYSCTL, firstSkip, isRoot, needTool, runs} from '../helpers/tools.js'
 
-const SYSTEMD_SYSCTL = ['/usr/lib/systemd/systemd-sysctl', '/lib/systemd/systemd-sysctl'].find((p) => existsSync(p))
-const procpsOk = spawnSync('sysctl', ['--version'], {encoding: 'utf8'}).stdout?.includes('procps-ng')
-const unshareOk = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0
-const skip = !SYSTEMD_SYSCTL ? 'systemd-sysctl is not installed' : !procpsOk ? 'procps sysctl is not installed' : !unshareOk ? 'needs root and unshare -m' : false
+const procpsOk = spawnSync('sysctl', ['--version'], {encoding: 'utf8'}).stdout?.includes('procps-ng') === true
+const skip = firstSkip(
+  needTool('systemd-sysctl', 'systemd', SYSTEMD_SYSCTL !== undefined),
+  needTool('procps sysctl', 'procps', procpsOk),
+  isRoot ? false : 'needs root for unshare -m',
+  needTool('unshare', 'util-linux', runs('unshare', ['--version'])),
+)
 
 const RUNNER = `
 set -e

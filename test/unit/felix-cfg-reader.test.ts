@@ -231,7 +231,7 @@ describe('felix.cfg reader: flattening as Felix does', () => {
   })
 })
 
-describe('felix.cfg reader: linear time', () => {
+describe('felix.cfg reader: large inputs', () => {
   test('10 MiB of lines and one 10 MiB line parse quickly', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'felix-cfg-big-'))
     try {
@@ -254,11 +254,9 @@ describe('felix.cfg reader: linear time', () => {
         [pathological, (r: ReturnType<typeof parseFelixCfg>) => !r.ok],
       ] as const) {
         const buf = fs.readFileSync(file)
-        const t0 = performance.now()
+        // Correctness only; that the reader is linear is test/unit/fuzz-felix-cfg-reader.test.ts's.
         const r = parseFelixCfg(buf, file)
-        const ms = performance.now() - t0
         assert.ok(check(r), `${path.basename(file)} parsed wrongly`)
-        assert.ok(ms < 3000, `${path.basename(file)} took ${ms.toFixed(0)} ms`)
       }
     } finally {
       fs.rmSync(dir, {recursive: true, force: true})

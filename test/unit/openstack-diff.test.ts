@@ -6,6 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import fc from 'fast-check'
 import {unifiedDiff} from '../../src/lib/diff.js'
+import {needTool} from '../helpers/tools.js'
 
 const hasPatch = spawnSync('patch', ['--version']).status === 0
 const hasDiff = spawnSync('diff', ['--version']).status === 0
@@ -24,7 +25,7 @@ describe('unifiedDiff', () => {
   ]
   for (const row of rows) test(row.name, () => assert.equal(unifiedDiff(row.a, row.b, 'o', 'n'), row.want))
 
-  test('matches diff -u on the fixed cases', {skip: hasDiff ? false : 'no diff program'}, () => {
+  test('matches diff -u on the fixed cases', {skip: needTool('diff', 'diffutils', hasDiff)}, () => {
     const dir = mkdtempSync(join(tmpdir(), 'felixctl-diff-'))
     for (const row of rows.filter((r) => r.a !== r.b)) {
       writeFileSync(join(dir, 'o'), row.a)
@@ -34,7 +35,7 @@ describe('unifiedDiff', () => {
     }
   })
 
-  test('patch(1) turns the old text into the new one (random texts)', {skip: hasPatch ? false : 'no patch program'}, () => {
+  test('patch(1) turns the old text into the new one (random texts)', {skip: needTool('patch', 'patch', hasPatch)}, () => {
     const dir = mkdtempSync(join(tmpdir(), 'felixctl-diff-'))
     const text = fc.array(fc.constantFrom('a\n', 'b\n', 'c\n', '[x]\n', '\n', 'k = v\n'), {maxLength: 30}).map((l) => l.join(''))
     for (const [a, b] of fc.sample(fc.tuple(text, text), {numRuns: 60, seed: 7})) {
