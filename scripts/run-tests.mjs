@@ -38,9 +38,9 @@ const summaryFile = join(tmp, 'summary.json')
 // --test-timeout is a safety net against a hang, far above any test's run time on a busy
 // machine; no test asserts how long anything took.
 const args = [
-  '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=1200000',
+  '--import', import.meta.resolve('tsx'), '--test', '--test-concurrency=2', '--test-timeout=1200000',
   '--test-reporter=tap', '--test-reporter-destination=stdout',
-  '--test-reporter=./scripts/test-summary-reporter.mjs', `--test-reporter-destination=${summaryFile}`,
+  `--test-reporter=${import.meta.resolve('./test-summary-reporter.mjs')}`, `--test-reporter-destination=${summaryFile}`,
   ...files,
 ]
 const r = spawnSync(process.execPath, args, {stdio: 'inherit', env: {...process.env, NODE_NO_WARNINGS: '1'}})
