@@ -1,7 +1,8 @@
 /** Renderers for the fleet views (`config list|get --all-hosts`, `config diff`): pure (result, format) -> string. */
 import {Diagnostic} from '../resolve/types.js'
 import type {FleetCell, FleetDiffResult, FleetGetResult, FleetListResult, FleetReadFrom, OwnSetting} from '../services/config-fleet.js'
-import {formatFatal, formatOrigin, formatValue} from './config.js'
+import {formatFatal, formatOrigin, formatValue, terminalText} from './config.js'
+import {showField, showQuoted} from './escape.js'
 import {TypedValue} from '../params/types.js'
 import {jsonReplacer, painter, renderTable, toYaml} from './format.js'
 
@@ -43,7 +44,7 @@ function ownJson(own: OwnSetting[] | null): Record<string, string> | null {
 /** A raw value held by the directory of a host whose Felix would not start: `!0x1` (quoted when empty or spaced). */
 export const OWN_MARK = '!'
 export function formatOwn(raws: readonly string[]): string {
-  return raws.map((r) => OWN_MARK + (r === '' || /\s|"/.test(r) ? JSON.stringify(r) : r)).join(' ')
+  return raws.map((r) => OWN_MARK + (r === '' || /\s|"/.test(r) ? showQuoted(r) : showField(r))).join(' ')
 }
 
 function ownByName(own: OwnSetting[] | null): Map<string, string[]> {
@@ -206,7 +207,7 @@ export async function renderFleetList(res: FleetListResult, format: string, colo
       ...shown.map((h) => {
         const byName = new Map(h.cells.map((c) => [c.name, c]))
         const own = ownByName(h.own)
-        return [h.host + (h.fatal ? p.red(' (fatal)') : ''), ...columns.map((n) => {
+        return [showField(h.host) + (h.fatal ? p.red(' (fatal)') : ''), ...columns.map((n) => {
           const o = own.get(n)
           return o ? ownCell(o) : cell(byName.get(n))
         })]
@@ -221,8 +222,8 @@ export async function renderFleetList(res: FleetListResult, format: string, colo
   if (marked) out += `${OWN_LEGEND}\n`
   out += `note: ${res.note}\n`
   if (res.global.fatal) out += p.red(`global: ${formatFatal(res.global.fatal)}`) + '\n'
-  for (const h of fatal) out += p.red(`${h.host}: ${formatFatal(h.fatal!)}`) + '\n'
-  return out
+  for (const h of fatal) out += p.red(`${showField(h.host)}: ${formatFatal(h.fatal!)}`) + '\n'
+  return terminalText(out, colour)
 }
 
 // ---------------------------------------------------------------- get --all-hosts
@@ -250,7 +251,7 @@ export async function renderFleetGet(res: FleetGetResult, format: string, colour
   if (res.global.fatal) out += p.red(` (fatal: Felix would not start with the global layer alone${globalOwn.length ? `; the global directory holds ${formatOwn(globalOwn)}` : ''})`)
   out += '\n\n'
   const hostList = (hosts: string[]) =>
-    wide || hosts.length <= GROUP_HOSTS_SHOWN ? hosts.join(', ') : `${hosts.slice(0, GROUP_HOSTS_SHOWN).join(', ')}, … (${hosts.length - GROUP_HOSTS_SHOWN} more)`
+    wide || hosts.length <= GROUP_HOSTS_SHOWN ? hosts.map((h) => showField(h)).join(', ') : `${hosts.slice(0, GROUP_HOSTS_SHOWN).map((h) => showField(h)).join(', ')}, … (${hosts.length - GROUP_HOSTS_SHOWN} more)`
   const valueOf = (g: FleetGetResult['groups'][number]) =>
     g.fatal ? p.red(`(Felix would not start) ${g.raws.length ? formatOwn(g.raws) : 'not set in its host directory'}`) : formatValue(g.value!)
   out += renderTable({
@@ -258,14 +259,14 @@ export async function renderFleetGet(res: FleetGetResult, format: string, colour
     paint: p,
     rows: res.groups.map((g) => {
       const sources = Object.entries(g.sources).map(([s, n]) => `${s}:${n}`).join(' ') || '-'
-      return wide ? [valueOf(g), g.count, sources, g.raws.map((r) => JSON.stringify(r)).join(' '), hostList(g.hosts)] : [valueOf(g), g.count, sources, hostList(g.hosts)]
+      return wide ? [valueOf(g), g.count, sources, g.raws.map((r) => showQuoted(r)).join(' '), hostList(g.hosts)] : [valueOf(g), g.count, sources, hostList(g.hosts)]
     }),
   })
   if (res.groups.some((g) => g.fatal && g.raws.length) || globalOwn.length) out += `${OWN_LEGEND}\n`
   out += `\n${res.hostCount} host directories\nnote: ${res.note}\n`
   if (res.global.fatal) out += p.red(`global: ${formatFatal(res.global.fatal)}`) + '\n'
-  for (const f of res.fatal) out += p.red(`${f.host}: ${formatFatal(f.fatal)}`) + '\n'
-  return out
+  for (const f of res.fatal) out += p.red(`${showField(f.host)}: ${formatFatal(f.fatal)}`) + '\n'
+  return terminalText(out, colour)
 }
 
 // ---------------------------------------------------------------- diff
@@ -286,8 +287,8 @@ export async function renderFleetDiff(res: FleetDiffResult, format: string, colo
   if (format === 'json' || format === 'yaml') return doc(fleetDiffJson(res), format)
   const p = painter(colour)
   const wide = format === 'wide'
-  const nameA = res.a.host! + (res.a.fatal ? ' (fatal)' : '')
-  const nameB = (res.b.host ?? '(global)') + (res.b.fatal ? ' (fatal)' : '')
+  const nameA = showField(res.a.host!) + (res.a.fatal ? ' (fatal)' : '')
+  const nameB = (res.b.host === null ? '(global)' : showField(res.b.host)) + (res.b.fatal ? ' (fatal)' : '')
   let out = ''
   if (res.differences.length === 0) out += `No differences between ${nameA} and ${nameB}.\n`
   else {
@@ -309,6 +310,6 @@ export async function renderFleetDiff(res: FleetDiffResult, format: string, colo
     if (res.differences.some((d) => d.aOwn || d.bOwn)) out += `${OWN_LEGEND}\n`
   }
   out += `note: ${res.note}\n`
-  for (const s of [res.a, res.b]) if (s.fatal) out += p.red(`${s.host ?? '(global)'}: ${formatFatal(s.fatal)}`) + '\n'
-  return out
+  for (const s of [res.a, res.b]) if (s.fatal) out += p.red(`${s.host === null ? '(global)' : showField(s.host)}: ${formatFatal(s.fatal)}`) + '\n'
+  return terminalText(out, colour)
 }
