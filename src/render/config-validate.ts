@@ -1,12 +1,12 @@
 /** Renderer for `config validate`. */
 import {ConfigValidateResult} from '../services/config-validate.js'
-import {formatOrigin, showMessage, terminalText} from './config.js'
+import {diagnosticsJson, formatOrigin, showMessage, terminalText} from './config.js'
 import {showField} from './escape.js'
 import {painter, toJson, toYaml} from './format.js'
 
 export async function renderConfigValidate(r: ConfigValidateResult, format: string, colour = false): Promise<string> {
   if (format === 'json' || format === 'yaml') {
-    const doc = {felixVersion: r.felixVersion, hosts: r.hosts, fatal: r.fatal, ok: r.exitCode === 0, counts: r.counts, problems: r.problems}
+    const doc = {felixVersion: r.felixVersion, hosts: r.hosts, fatal: r.fatal, ok: r.exitCode === 0, counts: r.counts, problems: r.problems, diagnostics: diagnosticsJson([], r.warnings)}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)

@@ -1,6 +1,6 @@
 /** Renderers for `config set | unset`. */
 import {ConfigWriteResult} from '../services/config-write.js'
-import {formatValue, showMessage, terminalText} from './config.js'
+import {diagnosticsJson, formatValue, showMessage, terminalText} from './config.js'
 import {showField} from './escape.js'
 import {painter, toJson, toYaml} from './format.js'
 
@@ -23,6 +23,7 @@ export async function renderConfigWrite(r: ConfigWriteResult, format: string, co
       actions: r.actions,
       diff: r.diff,
       warnings: r.warnings,
+      diagnostics: diagnosticsJson([], r.warnings),
       restart: r.restart,
     }
     return format === 'json' ? toJson(doc) : toYaml(doc)

@@ -63,8 +63,23 @@ function paramJson(p: ParamResolution) {
   return {name: p.name, value: p.value, raw: p.raw, source: p.source, origin: p.origin, ambiguous: p.ambiguous, layers: p.layers}
 }
 
-function diagnosticJson(d: Diagnostic) {
+export function diagnosticJson(d: Diagnostic) {
   return {severity: d.severity, code: d.code, param: d.param, layer: d.layer, origin: d.origin, message: d.message, hint: d.hint}
+}
+
+/**
+ * A line a command writes to stderr (`warning: ...`, `note: ...`) as a diagnostic of the JSON
+ * document: what text output tells the operator, JSON tells its reader too.
+ */
+export function stderrDiagnostic(line: string): ReturnType<typeof diagnosticJson> {
+  const m = /^(warning|note|error): /.exec(line)
+  const severity = m?.[1] === 'error' ? 'error' : m?.[1] === 'note' ? 'info' : 'warning'
+  return {severity, code: severity === 'info' ? 'note' : severity, param: null, layer: null, origin: null, message: m ? line.slice(m[0].length) : line, hint: null}
+}
+
+/** A JSON document's `diagnostics`: the resolver's, then the lines written to stderr. */
+export function diagnosticsJson(diags: readonly Diagnostic[], stderrLines: readonly string[] = []) {
+  return [...diags.map(diagnosticJson), ...stderrLines.map(stderrDiagnostic)]
 }
 
 export function resolutionJson(r: Resolution, extra: Record<string, unknown> = {}) {
@@ -75,7 +90,7 @@ export function resolutionJson(r: Resolution, extra: Record<string, unknown> = {
     fatal: r.fatal,
     params: r.params.map(paramJson),
     unknown: r.unknown,
-    diagnostics: r.diagnostics.map(diagnosticJson),
+    diagnostics: diagnosticsJson(r.diagnostics),
     ...extra,
   }
 }
@@ -87,7 +102,8 @@ function readFromJson(res: {datastoreRead: ConfigGetResult['datastoreRead']}) {
 
 export async function renderConfigGet(res: ConfigGetResult, format: string, colour = false): Promise<string> {
   if (format === 'json' || format === 'yaml') {
-    const doc = {...paramJson(res.param), fatal: res.fatal}
+    // The diagnostics text output writes to stderr for this parameter, and the warnings.
+    const doc = {...paramJson(res.param), fatal: res.fatal, diagnostics: diagnosticsJson(paramDiagnostics(res), res.warnings)}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
@@ -119,11 +135,16 @@ export async function renderConfigGet(res: ConfigGetResult, format: string, colo
   return terminalText(out, colour)
 }
 
+/** The diagnostics `config get` reports: those of its parameter. */
+export function paramDiagnostics(res: ConfigGetResult): Diagnostic[] {
+  return res.resolution.diagnostics.filter((d) => d.param === res.param.name)
+}
+
 export async function renderConfigList(res: ConfigListResult, format: string, colour = false): Promise<string> {
   const r = res.resolution
   const params = res.changedOnly ? r.params.filter((x) => x.source !== 'default') : r.params
   if (format === 'json' || format === 'yaml') {
-    const doc = {...resolutionJson({...r, params}), readFrom: readFromJson(res)}
+    const doc = {...resolutionJson({...r, params}), diagnostics: diagnosticsJson(r.diagnostics, res.warnings), readFrom: readFromJson(res)}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)

@@ -1,7 +1,6 @@
 /** Renderers for the fleet views (`config list|get --all-hosts`, `config diff`): pure (result, format) -> string. */
-import {Diagnostic} from '../resolve/types.js'
 import type {FleetCell, FleetDiffResult, FleetGetResult, FleetListResult, FleetReadFrom, OwnSetting} from '../services/config-fleet.js'
-import {formatFatal, formatOrigin, formatValue, terminalText} from './config.js'
+import {diagnosticJson, diagnosticsJson, formatFatal, formatOrigin, formatValue, terminalText} from './config.js'
 import {showField, showQuoted} from './escape.js'
 import {TypedValue} from '../params/types.js'
 import {jsonReplacer, painter, renderTable, toYaml} from './format.js'
@@ -27,10 +26,6 @@ export function jsonTyped(v: TypedValue): unknown {
 
 function cellJson(c: FleetCell) {
   return {name: c.name, value: jsonTyped(c.value), raw: c.raw, source: c.source, origin: c.origin}
-}
-
-function diagnosticJson(d: Diagnostic) {
-  return {severity: d.severity, code: d.code, param: d.param, layer: d.layer, origin: d.origin, message: d.message, hint: d.hint}
 }
 
 /** A directory's own keys as JSON: {key as spelt: raw}; null when not reported (Felix starts). */
@@ -84,6 +79,8 @@ export function fleetListJson(res: FleetListResult) {
     all: res.all,
     params: res.params,
     global: {fatal: res.global.fatal, params: res.global.cells.map(cellJson), diagnostics: res.global.diagnostics.map(diagnosticJson), own: ownJson(res.global.own)},
+    // What the command writes to stderr (each host's own diagnostics are in its entry).
+    diagnostics: diagnosticsJson([], res.warnings),
     hosts: res.hosts.map(hostJson),
   }
 }
@@ -239,6 +236,7 @@ export function fleetGetJson(res: FleetGetResult) {
     hostCount: res.hostCount,
     groups: res.groups.map((g) => ({value: g.value === null ? null : jsonTyped(g.value), raws: g.raws, count: g.count, sources: g.sources, hosts: g.hosts, fatal: g.fatal})),
     fatal: res.fatal.map((f) => ({host: f.host, fatal: f.fatal, own: ownJson(f.own)})),
+    diagnostics: diagnosticsJson([], res.warnings),
   }
 }
 
@@ -280,6 +278,7 @@ export function fleetDiffJson(res: FleetDiffResult) {
     a: {host: res.a.host, fatal: res.a.fatal, diagnostics: res.a.diagnostics.map(diagnosticJson), own: ownJson(res.a.own)},
     b: {host: res.b.host, fatal: res.b.fatal, diagnostics: res.b.diagnostics.map(diagnosticJson), own: ownJson(res.b.own)},
     differences: res.differences.map((d) => ({name: d.name, valueDiffers: d.valueDiffers, a: {...cellJson(d.a), own: d.aOwn}, b: {...cellJson(d.b), own: d.bOwn}})),
+    diagnostics: diagnosticsJson([], res.warnings),
   }
 }
 
