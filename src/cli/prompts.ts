@@ -3,6 +3,7 @@
  * Without a TTY a prompt that is needed is a usage error (exit 2).
  */
 import {UsageError} from '../errors.js'
+import {escapeTerminal} from '../render/escape.js'
 
 export function isInteractive(): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY)
@@ -11,7 +12,8 @@ export function isInteractive(): boolean {
 export async function promptConfirm(message: string): Promise<boolean> {
   const {confirm} = await import('@inquirer/prompts')
   try {
-    return await confirm({message, default: false})
+    // The question names a key or file from input: shown escaped.
+    return await confirm({message: escapeTerminal(message), default: false})
   } catch {
     // Ctrl-C at the prompt: nothing was done.
     throw new UsageError('cancelled at the prompt; nothing was written')
@@ -21,8 +23,8 @@ export async function promptConfirm(message: string): Promise<boolean> {
 export async function promptValue(message: string, choices: readonly string[] | null, validate: (v: string) => string | true): Promise<string> {
   const {input, select} = await import('@inquirer/prompts')
   try {
-    if (choices) return await select({message, choices: choices.map((c) => ({name: c, value: c}))})
-    return await input({message, validate})
+    if (choices) return await select({message: escapeTerminal(message), choices: choices.map((c) => ({name: escapeTerminal(c), value: c}))})
+    return await input({message: escapeTerminal(message), validate})
   } catch {
     throw new UsageError('cancelled at the prompt; nothing was written')
   }

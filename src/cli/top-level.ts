@@ -3,6 +3,7 @@
  * unexpected exceptions to the exit codes of docs/exit-codes.md.
  */
 import {ExitCode, FelixctlError, ResultExit} from '../errors.js'
+import {clipLines, escapeTerminalText} from '../render/escape.js'
 
 interface OclifLikeError {
   oclif?: {exit?: number}
@@ -51,7 +52,8 @@ export function describeTopLevelError(error: unknown): {code: number; text: stri
 
 export async function handleTopLevelError(error: unknown): Promise<never> {
   const {code, text} = describeTopLevelError(error)
-  if (text) process.stderr.write(text)
+  // Error messages quote input (file bytes, values, host names): never raw controls, never megabytes.
+  if (text) process.stderr.write(escapeTerminalText(clipLines(text)))
   // Let stdout drain (large JSON documents into a pipe) before leaving.
   await new Promise<void>((resolve) => {
     if (process.stdout.writableLength === 0) resolve()

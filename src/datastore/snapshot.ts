@@ -14,19 +14,67 @@ export function isConfigKey(key: string): boolean {
   return parts.length === 3 && parts[1] === 'config' && parts[2] !== ''
 }
 
-/** Parse a snapshot document (pure). Throws LocalIoError naming the file on malformed input. */
+/** A snapshot named `.yaml` or `.yml` is YAML (`datastore export -o yaml`); any other name is JSON. */
+export function isYamlSnapshotPath(path: string): boolean {
+  return /\.ya?ml$/i.test(path)
+}
+
+/**
+ * How deep a snapshot may nest: it is one flat object of strings (depth 1); anything deeper is
+ * refused before parsing, so a file of a million `[` costs one linear scan, not a parser's recursion.
+ */
+export const SNAPSHOT_MAX_DEPTH = 64
+
+/**
+ * The deepest nesting of `[`/`{` outside quoted strings, stopping at the first position past
+ * `limit`: returns that position (0-based), or -1. Linear; quotes as JSON writes them (and YAML's
+ * single quotes inside flow collections).
+ */
+const BLOCK_PREFIX = /[ \t?:-]*/y
+
+export function snapshotNestingPast(text: string, yaml: boolean, limit = SNAPSHOT_MAX_DEPTH): number {
+  let depth = 0
+  let quote = ''
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    // YAML block collections nest by indentation and `- `/`? `/`: ` indicators at the start of a
+    // line: a prefix of those longer than 4 columns a level is too deep too.
+    if (yaml && !quote && (i === 0 || text[i - 1] === '\n')) {
+      BLOCK_PREFIX.lastIndex = i
+      BLOCK_PREFIX.test(text)
+      if (BLOCK_PREFIX.lastIndex - i > 4 * limit) return i + 4 * limit
+    }
+    if (quote) {
+      if (c === '\\' && quote === '"') i++
+      else if (c === quote) quote = ''
+    } else if (c === '"' || (yaml && c === "'" && depth > 0)) quote = c
+    else if (c === '[' || c === '{') {
+      if (++depth > limit) return i
+    } else if (c === ']' || c === '}') depth--
+  }
+  return -1
+}
+
+/**
+ * Parse a snapshot document (pure). Throws LocalIoError naming the file on malformed input, with
+ * a one-line message. `parseYaml` is given for a `.yaml`/`.yml` snapshot only.
+ */
 export function parseSnapshot(text: string, path: string, parseYaml?: (text: string) => unknown): {kvs: Kv[]; ready: string | null} {
   let doc: unknown
   const body = text.replace(/^\uFEFF/, '')
-  try {
-    // `datastore export -o yaml` writes YAML: read it back too (YAML is a superset of JSON).
-    doc = parseYaml && !body.trimStart().startsWith('{') ? parseYaml(body) : JSON.parse(body)
-  } catch (error) {
-    throw new LocalIoError(`cannot parse snapshot ${path}: ${(error as Error).message}`, {
+  const malformed = (reason: string) =>
+    new LocalIoError(`cannot parse snapshot ${path}: ${reason}`, {
       path,
       code: 'snapshot-malformed',
-      hint: 'a snapshot is a JSON (or YAML) object mapping etcd keys to string values, as `felixctl datastore export` writes',
+      hint: `a snapshot is a ${parseYaml ? 'YAML' : 'JSON'} object mapping etcd keys to string values, as \`felixctl datastore export${parseYaml ? ' -o yaml' : ''}\` writes (YAML only in a file named .yaml or .yml)`,
     })
+  const tooDeep = snapshotNestingPast(body, Boolean(parseYaml))
+  if (tooDeep >= 0) throw malformed(`nested more than ${SNAPSHOT_MAX_DEPTH} levels deep (at character ${tooDeep + 1})`)
+  try {
+    doc = parseYaml ? parseYaml(body) : JSON.parse(body)
+  } catch (error) {
+    // Parsers' messages can span lines (YAML adds the line with a caret): the first says what is wrong.
+    throw malformed(String((error as Error).message ?? error).split('\n')[0].trim())
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new LocalIoError(`cannot parse snapshot ${path}: the top level is not a JSON object`, {
@@ -68,8 +116,8 @@ export class SnapshotDatastore implements Datastore {
   private async readAll(): Promise<ConfigTree> {
     if (!this.tree) {
       const text = readRegularFile(this.path, 'snapshot').toString('utf8')
-      // The YAML parser is loaded only for a snapshot that is not JSON.
-      const yaml = text.replace(/^\uFEFF/, '').trimStart().startsWith('{') ? undefined : (await import('yaml')).parse
+      // The YAML parser is loaded only for a snapshot named .yaml or .yml.
+      const yaml = isYamlSnapshotPath(this.path) ? (await import('yaml')).parse : undefined
       this.tree = parseSnapshot(text, this.path, yaml ? (t) => yaml(t, {schema: 'failsafe'}) : undefined)
     }
     return this.tree

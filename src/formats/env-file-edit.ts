@@ -6,6 +6,7 @@
  * `unset` removes them all. Every other byte is kept.
  */
 import {UsageError} from '../errors.js'
+import {goToLower} from '../lib/go-lower.js'
 
 export type EnvFileEdit = {op: 'set'; name: string; value: string} | {op: 'unset'; name: string}
 
@@ -83,13 +84,13 @@ function detectEol(text: string): string {
 /** Set or remove a FELIX_ variable in env-file text, losslessly. */
 export function editEnvFile(text: string, edit: EnvFileEdit): EnvFileEditResult {
   const bare = paramName(edit.name)
-  const wanted = `felix_${bare.toLowerCase()}`
+  const wanted = `felix_${goToLower(bare)}`
   if (edit.op === 'set' && /[\r\n\0]/.test(edit.value)) {
     throw new UsageError(`an env file value cannot contain a line break or NUL: ${JSON.stringify(edit.value)}`, {
       hint: 'give the value on one line',
     })
   }
-  const matches = scanEnvLines(text).filter((l) => l.name.toLowerCase() === wanted)
+  const matches = scanEnvLines(text).filter((l) => goToLower(l.name) === wanted)
   const actions: string[] = []
   let out = text
 

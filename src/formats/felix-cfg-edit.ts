@@ -18,6 +18,7 @@
  *   re-read with the reader and must give exactly the value, or the edit is refused.
  */
 import {CheckFailedError, UsageError} from '../errors.js'
+import {goToLower} from '../lib/go-lower.js'
 import {
   flattenFelixCfg,
   hasSurroundedQuote,
@@ -148,8 +149,8 @@ export function editFelixCfg(text: string, edit: FelixCfgEdit, options: {fixSpel
   const tokens = parseOrThrow(text)
   const keys = tokens.filter((t): t is FelixCfgKeyToken => t.kind === 'key')
   const exact = keys.filter((t) => t.key === edit.name)
-  const lower = edit.name.toLowerCase()
-  const others = keys.filter((t) => t.key !== edit.name && t.key.toLowerCase() === lower)
+  const lower = goToLower(edit.name)
+  const others = keys.filter((t) => t.key !== edit.name && goToLower(t.key) === lower)
   const actions: string[] = []
   const splices: Splice[] = []
 

@@ -6,7 +6,7 @@
 import {NotFoundError} from '../errors.js'
 import {didYouMean} from '../lib/did-you-mean.js'
 import {FELIX_2_0_PARAMS} from './felix-2.0.js'
-import {parseKind, zeroValue} from './kinds.js'
+import {goToLower, parseKind, zeroValue} from './kinds.js'
 import type {FileProbe, ParamDef, Registry, TypedValue} from './types.js'
 
 export {describeKind, kindLabel, parseKind, realFileProbe, zeroValue} from './kinds.js'
@@ -33,7 +33,7 @@ function buildRegistry(version: string, all: readonly ParamDef[]): Registry {
   const params = all.filter((param) => param.since === undefined || compareVersions(param.since, version) <= 0)
   const byLowerName = new Map<string, ParamDef>()
   for (const param of params) {
-    const lower = param.name.toLowerCase()
+    const lower = goToLower(param.name)
     if (byLowerName.has(lower)) throw new Error(`Felix ${version} registry: duplicate parameter ${param.name}`)
     byLowerName.set(lower, param)
     if (param.defaultValidated && param.default !== '') {
@@ -66,7 +66,7 @@ export function getRegistry(version: string = DEFAULT_FELIX_VERSION): Registry {
 
 /** Look a parameter up by name, case-insensitively (as Felix does); undefined when unknown. */
 export function findParam(registry: Registry, name: string): ParamDef | undefined {
-  return registry.byLowerName.get(name.toLowerCase())
+  return registry.byLowerName.get(goToLower(name))
 }
 
 /** Like findParam, but an unknown name is a NotFoundError (exit 4) with a did-you-mean. */

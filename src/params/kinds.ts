@@ -12,6 +12,7 @@
 import {statSync} from 'node:fs'
 import {posix} from 'node:path'
 
+import {goToLower} from '../lib/go-lower.js'
 import type {FileProbe, KindSpec, ParseResult, TypedValue} from './types.js'
 
 const ok = (value: TypedValue): ParseResult => ({ok: true, value})
@@ -19,35 +20,32 @@ const fail = (reason: string): ParseResult => ({ok: false, reason})
 /** Felix's own text, with felixctl's Go detail added for people. */
 const failWith = (felix: string, detail: string): ParseResult => ({ok: false, reason: `${felix} (${detail})`, felix})
 
+/** Go's strings.ToLower (one implementation, in src/lib: the editors use it too). */
+export {goToLower}
+
+const GO_NAMED_ESCAPES: Record<string, string> = {'\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\'}
 /**
- * Go's strings.ToLower: rune by rune (unicode.ToLower), with no context. JavaScript's
- * toLowerCase differs for U+0130 (İ -> "i̇", Go: "i") and a final capital sigma (Go: σ, not ς).
+ * What strconv.Quote escapes: `"`, `\\` and what unicode.IsPrint rejects (anything but letters,
+ * marks, numbers, punctuation, symbols and the ASCII space); a lone surrogate is one match.
  */
-export function goToLower(s: string): string {
-  // Fast path: ASCII lowers the same everywhere.
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase()
-  let out = ''
-  for (const ch of s) out += ch === '\u0130' ? 'i' : ch.toLowerCase()
-  return out
+const GO_QUOTE_ESCAPED = /["\\]|[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/gu
+
+function goEscapeRune(ch: string): string {
+  const named = GO_NAMED_ESCAPES[ch]
+  if (named !== undefined) return named
+  const c = ch.codePointAt(0)!
+  if (c < 0x20 || c === 0x7f) return '\\x' + c.toString(16).padStart(2, '0')
+  if (c < 0x10000) return '\\u' + c.toString(16).padStart(4, '0')
+  return '\\U' + c.toString(16).padStart(8, '0')
 }
 
-/** unicode.IsPrint: letters, marks, numbers, punctuation and symbols (plus the ASCII space). */
-const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u
-
-/** Go's strconv.Quote (what `%q` prints): Go's escapes, and \u/\U for what unicode.IsPrint rejects. */
+/**
+ * Go's strconv.Quote (what `%q` prints): Go's escapes, and \u/\U for what unicode.IsPrint rejects.
+ * One native replace over the string: linear however long the value (a 10 MiB value must not
+ * cost seconds of garbage collection).
+ */
 export function goQuote(s: string): string {
-  const named: Record<string, string> = {'\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\'}
-  let out = '"'
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!
-    if (named[ch] !== undefined) out += named[ch]
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0')
-    else if (c === 0x20 || GO_PRINTABLE.test(ch)) out += ch
-    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0')
-    else out += '\\U' + c.toString(16).padStart(8, '0')
-  }
-  return out + '"'
+  return '"' + s.replace(GO_QUOTE_ESCAPED, goEscapeRune) + '"'
 }
 
 // ---------------------------------------------------------------------------

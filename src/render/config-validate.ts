@@ -1,23 +1,24 @@
 /** Renderer for `config validate`. */
 import {ConfigValidateResult} from '../services/config-validate.js'
-import {formatOrigin} from './config.js'
+import {diagnosticsJson, formatOrigin, showMessage, terminalText} from './config.js'
+import {showField} from './escape.js'
 import {painter, toJson, toYaml} from './format.js'
 
 export async function renderConfigValidate(r: ConfigValidateResult, format: string, colour = false): Promise<string> {
   if (format === 'json' || format === 'yaml') {
-    const doc = {felixVersion: r.felixVersion, hosts: r.hosts, fatal: r.fatal, ok: r.exitCode === 0, counts: r.counts, problems: r.problems}
+    const doc = {felixVersion: r.felixVersion, hosts: r.hosts, fatal: r.fatal, ok: r.exitCode === 0, counts: r.counts, problems: r.problems, diagnostics: diagnosticsJson([], r.warnings)}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
   let out = ''
   for (const x of r.problems) {
     const sev = x.severity === 'error' ? p.red('error') : x.severity === 'warning' ? p.yellow('warning') : 'info'
-    const where = [x.host ? `host ${x.host}` : null, x.param, x.layer, x.origin ? formatOrigin(x.origin) : null].filter(Boolean).join(', ')
-    const host = x.host ? `[host ${x.host}] ` : ''
-    out += `${sev} [${x.code}] ${host}${x.message}${format === 'wide' && where ? `\n    at: ${where}` : ''}${x.hint ? `\n    fix: ${x.hint}` : ''}\n`
+    const where = [x.host ? `host ${showField(x.host)}` : null, x.param, x.layer, x.origin ? formatOrigin(x.origin) : null].filter(Boolean).join(', ')
+    const host = x.host ? `[host ${showField(x.host)}] ` : ''
+    out += `${sev} [${x.code}] ${host}${showMessage(x.message)}${format === 'wide' && where ? `\n    at: ${where}` : ''}${x.hint ? `\n    fix: ${showMessage(x.hint)}` : ''}\n`
   }
-  const scope = r.hosts.length === 1 ? `host ${r.hosts[0]}` : `${r.hosts.length} host directories`
+  const scope = r.hosts.length === 1 ? `host ${showField(r.hosts[0])}` : `${r.hosts.length} host directories`
   out += `${r.problems.length ? '\n' : ''}${r.counts.error} error(s), ${r.counts.warning} warning(s), ${r.counts.info} note(s) for ${scope}: `
   out += r.exitCode === 0 ? p.green('OK') + (r.counts.warning ? ' (warnings do not fail without --strict)' : '') : p.red('FAILED')
-  return out + '\n'
+  return terminalText(out + '\n', colour)
 }

@@ -1,6 +1,7 @@
 /** Renderers for `config set | unset`. */
 import {ConfigWriteResult} from '../services/config-write.js'
-import {formatValue} from './config.js'
+import {diagnosticsJson, formatValue, showMessage, terminalText} from './config.js'
+import {showField} from './escape.js'
 import {painter, toJson, toYaml} from './format.js'
 
 export async function renderConfigWrite(r: ConfigWriteResult, format: string, colour = false): Promise<string> {
@@ -22,23 +23,26 @@ export async function renderConfigWrite(r: ConfigWriteResult, format: string, co
       actions: r.actions,
       diff: r.diff,
       warnings: r.warnings,
+      diagnostics: diagnosticsJson([], r.warnings),
       restart: r.restart,
     }
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
   let out = ''
+  // The diff is lines of the file as it is and will be: its newlines stay, everything else is escaped.
   if (r.dryRun && r.diff) out += r.diff + (r.diff.endsWith('\n') ? '' : '\n')
-  if (r.dryRun && r.actions.length) out += 'would do:\n' + r.actions.map((a) => `  ${a}\n`).join('')
-  else for (const a of r.actions) out += `${a}\n`
-  if (!r.changed) out += `nothing to change: ${r.target} already has it\n`
+  if (r.dryRun && r.actions.length) out += 'would do:\n' + r.actions.map((a) => `  ${showMessage(a)}\n`).join('')
+  else for (const a of r.actions) out += `${showMessage(a)}\n`
+  if (!r.changed) out += `nothing to change: ${showField(r.target, 1024)} already has it\n`
   const fmt = (v: {value: unknown; source: string; fatal: {stage: string} | null}) =>
     `${formatValue(v.value as never)} (from ${v.source})${v.fatal ? ` — but Felix would not start (stage ${v.fatal.stage})` : ''}`
   const label = r.dryRun ? 'would be' : 'after'
   const width = Math.max('before'.length, label.length)
-  out += `${r.param} ${'before:'.padEnd(width + 1)} ${fmt(r.before)}\n`
-  out += `${r.param} ${`${label}:`.padEnd(width + 1)} ${fmt(r.after)}\n`
-  if (r.written) out += p.green(`written to ${r.target}${r.revision ? ` (revision ${r.revision})` : ''}`) + '\n'
+  const param = showField(r.param)
+  out += `${param} ${'before:'.padEnd(width + 1)} ${fmt(r.before)}\n`
+  out += `${param} ${`${label}:`.padEnd(width + 1)} ${fmt(r.after)}\n`
+  if (r.written) out += p.green(`written to ${showField(r.target, 1024)}${r.revision ? ` (revision ${r.revision})` : ''}`) + '\n'
   else if (r.dryRun) out += 'dry run: nothing written\n'
-  return out
+  return terminalText(out, colour)
 }

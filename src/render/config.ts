@@ -3,21 +3,33 @@ import {Origin} from '../layers/types.js'
 import {TypedValue} from '../params/types.js'
 import {Diagnostic, Fatal, ParamResolution, Resolution} from '../resolve/types.js'
 import {ConfigExplainResult, ConfigGetResult, ConfigListResult} from '../services/config-query.js'
+import {clipLines, escapeTerminalText, showField, showQuoted} from './escape.js'
 import {Painter, painter, renderKeyValues, renderTable, toJson, toYaml} from './format.js'
 
+/** A typed value as text output shows it: escaped, and clipped with its length when long. */
 export function formatValue(v: TypedValue): string {
   if (v === null) return '<nil>'
-  if (Array.isArray(v)) return v.length ? v.join(',') : '[]'
+  if (Array.isArray(v)) return v.length ? showField(v.join(',')) : '[]'
   if (typeof v === 'number') {
     if (Number.isNaN(v)) return 'NaN'
     if (v === Infinity) return '+Inf'
     if (v === -Infinity) return '-Inf'
   }
   if (v === '') return '""'
-  return String(v)
+  return showField(String(v))
 }
 
+/** The text of a renderer's text output: controls from input shown as escapes, long lines cut; newlines and own colours kept. */
+export function terminalText(out: string, colour: boolean): string {
+  return escapeTerminalText(clipLines(out), colour)
+}
+
+/** An origin as text output shows it (env names, paths and etcd keys come from input: escaped). */
 export function formatOrigin(o: Origin): string {
+  return showField(originText(o), 1024)
+}
+
+function originText(o: Origin): string {
   switch (o.type) {
     case 'env':
       return o.path ? `${o.name} (${o.path}${o.line ? ':' + o.line : ''})` : `env ${o.name}`
@@ -32,7 +44,12 @@ export function formatOrigin(o: Origin): string {
 
 export function formatFatal(f: Fatal): string {
   const where = [f.param, f.layer].filter(Boolean).join(', ')
-  return `Felix would not start (stage ${f.stage}${where ? `; ${where}` : ''}): ${f.message}`
+  return `Felix would not start (stage ${f.stage}${where ? `; ${where}` : ''}): ${showMessage(f.message)}`
+}
+
+/** A message for one line of text output (it quotes input): escaped, long ones cut keeping their end. */
+export function showMessage(m: string): string {
+  return escapeTerminalText(clipLines(m)).replaceAll('\n', '\\n')
 }
 
 function statusPaint(status: string, p: Painter): string {
@@ -46,8 +63,23 @@ function paramJson(p: ParamResolution) {
   return {name: p.name, value: p.value, raw: p.raw, source: p.source, origin: p.origin, ambiguous: p.ambiguous, layers: p.layers}
 }
 
-function diagnosticJson(d: Diagnostic) {
+export function diagnosticJson(d: Diagnostic) {
   return {severity: d.severity, code: d.code, param: d.param, layer: d.layer, origin: d.origin, message: d.message, hint: d.hint}
+}
+
+/**
+ * A line a command writes to stderr (`warning: ...`, `note: ...`) as a diagnostic of the JSON
+ * document: what text output tells the operator, JSON tells its reader too.
+ */
+export function stderrDiagnostic(line: string): ReturnType<typeof diagnosticJson> {
+  const m = /^(warning|note|error): /.exec(line)
+  const severity = m?.[1] === 'error' ? 'error' : m?.[1] === 'note' ? 'info' : 'warning'
+  return {severity, code: severity === 'info' ? 'note' : severity, param: null, layer: null, origin: null, message: m ? line.slice(m[0].length) : line, hint: null}
+}
+
+/** A JSON document's `diagnostics`: the resolver's, then the lines written to stderr. */
+export function diagnosticsJson(diags: readonly Diagnostic[], stderrLines: readonly string[] = []) {
+  return [...diags.map(diagnosticJson), ...stderrLines.map(stderrDiagnostic)]
 }
 
 export function resolutionJson(r: Resolution, extra: Record<string, unknown> = {}) {
@@ -58,7 +90,7 @@ export function resolutionJson(r: Resolution, extra: Record<string, unknown> = {
     fatal: r.fatal,
     params: r.params.map(paramJson),
     unknown: r.unknown,
-    diagnostics: r.diagnostics.map(diagnosticJson),
+    diagnostics: diagnosticsJson(r.diagnostics),
     ...extra,
   }
 }
@@ -70,20 +102,21 @@ function readFromJson(res: {datastoreRead: ConfigGetResult['datastoreRead']}) {
 
 export async function renderConfigGet(res: ConfigGetResult, format: string, colour = false): Promise<string> {
   if (format === 'json' || format === 'yaml') {
-    const doc = {...paramJson(res.param), fatal: res.fatal}
+    // The diagnostics text output writes to stderr for this parameter, and the warnings.
+    const doc = {...paramJson(res.param), fatal: res.fatal, diagnostics: diagnosticsJson(paramDiagnostics(res), res.warnings)}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
   const prm = res.param
   const pairs: [string, string][] = [
-    ['Name', prm.name],
+    ['Name', showField(prm.name)],
     ['Value', formatValue(prm.value)],
     ['Source', prm.source + (prm.ambiguous ? ' (ambiguous: Go map order decides)' : '')],
     ['Origin', formatOrigin(prm.origin)],
   ]
-  if (format === 'wide') pairs.push(['Raw', JSON.stringify(prm.raw)], ['Host', res.host])
+  if (format === 'wide') pairs.push(['Raw', showQuoted(prm.raw)], ['Host', showField(res.host)])
   // Commands that read a host directory name the keys they use (contracts: Hosts).
-  pairs.push(['Etcd keys', res.keys.global ? [res.keys.host ?? '(every host directory: FelixHostname is "")', res.keys.global].join(', ') : 'none (local-only: not read from etcd)'])
+  pairs.push(['Etcd keys', res.keys.global ? [res.keys.host ? showField(res.keys.host, 1024) : '(every host directory: FelixHostname is "")', res.keys.global].join(', ') : 'none (local-only: not read from etcd)'])
   let out = renderKeyValues(pairs, p)
   if (prm.layers.length) {
     out += '\n'
@@ -93,20 +126,25 @@ export async function renderConfigGet(res: ConfigGetResult, format: string, colo
       paint: p,
       rows: prm.layers.map((l) =>
         format === 'wide'
-          ? [l.layer, l.key, JSON.stringify(l.raw), statusPaint(l.status, p), formatOrigin(l.origin), l.message ?? '']
-          : [l.layer, JSON.stringify(l.raw), statusPaint(l.status, p), l.message ?? ''],
+          ? [l.layer, showField(l.key), showQuoted(l.raw), statusPaint(l.status, p), formatOrigin(l.origin), showMessage(l.message ?? '')]
+          : [l.layer, showQuoted(l.raw), statusPaint(l.status, p), showMessage(l.message ?? '')],
       ),
     })
   }
   if (res.fatal) out += '\n' + p.red(formatFatal(res.fatal)) + '\n'
-  return out
+  return terminalText(out, colour)
+}
+
+/** The diagnostics `config get` reports: those of its parameter. */
+export function paramDiagnostics(res: ConfigGetResult): Diagnostic[] {
+  return res.resolution.diagnostics.filter((d) => d.param === res.param.name)
 }
 
 export async function renderConfigList(res: ConfigListResult, format: string, colour = false): Promise<string> {
   const r = res.resolution
   const params = res.changedOnly ? r.params.filter((x) => x.source !== 'default') : r.params
   if (format === 'json' || format === 'yaml') {
-    const doc = {...resolutionJson({...r, params}), readFrom: readFromJson(res)}
+    const doc = {...resolutionJson({...r, params}), diagnostics: diagnosticsJson(r.diagnostics, res.warnings), readFrom: readFromJson(res)}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
@@ -118,20 +156,20 @@ export async function renderConfigList(res: ConfigListResult, format: string, co
       const src = x.source === 'default' ? p.dim(x.source) : x.source + (x.ambiguous ? '?' : '')
       const others = x.layers.filter((l) => l.status !== 'effective' && l.status !== 'invalid-default').map((l) => `${l.layer}:${l.status}`)
       return wide
-        ? [x.name, formatValue(x.value), JSON.stringify(x.raw), src, formatOrigin(x.origin), others.join(' ')]
+        ? [x.name, formatValue(x.value), showQuoted(x.raw), src, formatOrigin(x.origin), others.join(' ')]
         : [x.name, formatValue(x.value), src, formatOrigin(x.origin)]
     }),
   })
   if (r.unknown.length) {
     out += '\nUnknown keys (Felix ignores them):\n'
-    out += renderTable({head: ['KEY', 'RAW', 'SOURCE', 'ORIGIN'], paint: p, rows: r.unknown.map((u) => [u.name, JSON.stringify(u.raw), u.source, formatOrigin(u.origin)])})
+    out += renderTable({head: ['KEY', 'RAW', 'SOURCE', 'ORIGIN'], paint: p, rows: r.unknown.map((u) => [showField(u.name), showQuoted(u.raw), u.source, formatOrigin(u.origin)])})
   }
-  out += `\nFelixHostname (per-host keys): ${r.host}   Felix's datastore: ${r.datastore.type} ${r.datastore.endpoints.join(',')}`
+  out += `\nFelixHostname (per-host keys): ${showField(r.host)}   Felix's datastore: ${r.datastore.type} ${showField(r.datastore.endpoints.join(','), 1024)}`
   const read = res.datastoreRead
-  const readText = read.kind === 'kubernetes' ? 'kubernetes (no etcd layers)' : read.kind === 'none' ? 'nothing (etcd layers not read)' : `${read.kind} ${read.endpoints.join(',')}`
+  const readText = read.kind === 'kubernetes' ? 'kubernetes (no etcd layers)' : read.kind === 'none' ? 'nothing (etcd layers not read)' : `${read.kind} ${showField(read.endpoints.join(','), 1024)}`
   out += `   read: ${readText}\n`
   if (r.fatal) out += p.red(formatFatal(r.fatal)) + '\n'
-  return out
+  return terminalText(out, colour)
 }
 
 /** Diagnostics for stderr in table/wide mode (JSON carries them in the document). */
@@ -140,7 +178,7 @@ export function renderDiagnostics(diags: readonly Diagnostic[], colour = false):
   return diags
     .map((d) => {
       const sev = d.severity === 'error' ? p.red(d.severity) : d.severity === 'warning' ? p.yellow(d.severity) : d.severity
-      return `${sev}: ${d.message}${d.hint ? `\n  hint: ${d.hint}` : ''}`
+      return `${sev}: ${showMessage(d.message)}${d.hint ? `\n  hint: ${showMessage(d.hint)}` : ''}`
     })
     .join('\n')
 }
@@ -167,5 +205,5 @@ export async function renderConfigExplain(res: ConfigExplainResult, format: stri
     if (res.seedPage.says) out += `  says: ${res.seedPage.says}\n`
     if (res.seedPage.wrong) out += `  ${p.yellow('but')}: ${res.seedPage.wrong}\n`
   }
-  return out
+  return terminalText(out, colour)
 }

@@ -1,5 +1,7 @@
 /** Renderers for `datastore status | export`. */
 import {DatastoreExportResult, DatastoreStatusResult} from '../services/datastore.js'
+import {showMessage, terminalText} from './config.js'
+import {showField, showQuoted} from './escape.js'
 import {painter, renderKeyValues, toJson, toYaml} from './format.js'
 
 export async function renderDatastoreStatus(r: DatastoreStatusResult, format: string, colour = false): Promise<string> {
@@ -8,13 +10,13 @@ export async function renderDatastoreStatus(r: DatastoreStatusResult, format: st
   const p = painter(colour)
   const pairs: [string, string][] = [
     ['Type', r.type],
-    ['Endpoints', r.endpoints.join(', ') || '(none)'],
+    ['Endpoints', showField(r.endpoints.join(', '), 1024) || '(none)'],
     ['API', r.apiVersion],
-    ['Reachable', r.reachable ? p.green('yes') + ` (${r.elapsedMs} ms)` : p.red('no') + (r.error ? ` — ${r.error}` : '')],
+    ['Reachable', r.reachable ? p.green('yes') + ` (${r.elapsedMs} ms)` : p.red('no') + (r.error ? ` — ${showMessage(r.error)}` : '')],
   ]
   if (r.reachable) {
     pairs.push(
-      ['Ready', r.ready === null ? '(missing)' : JSON.stringify(r.ready)],
+      ['Ready', r.ready === null ? '(missing)' : showQuoted(r.ready)],
       ['Global keys', String(r.globalKeys)],
       ['Hosts with config', String(r.hostsWithConfig)],
       ['Per-host keys', String(r.hostKeys)],
@@ -22,8 +24,8 @@ export async function renderDatastoreStatus(r: DatastoreStatusResult, format: st
     if (r.revision) pairs.push(['Revision', r.revision])
   }
   let out = renderKeyValues(pairs, p)
-  if (r.readyProblem) out += p.yellow(`warning: ${r.readyProblem}`) + '\n'
-  return out
+  if (r.readyProblem) out += p.yellow(`warning: ${showMessage(r.readyProblem)}`) + '\n'
+  return terminalText(out, colour)
 }
 
 export async function renderDatastoreExport(r: DatastoreExportResult, format: string): Promise<string> {

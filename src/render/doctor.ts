@@ -1,5 +1,6 @@
 /** Renderer for `felixctl doctor`. */
 import {DoctorResult} from '../services/doctor.js'
+import {showMessage, terminalText} from './config.js'
 import {painter, toJson, toYaml} from './format.js'
 
 export async function renderDoctor(r: DoctorResult, format: string, colour = false): Promise<string> {
@@ -15,10 +16,10 @@ export async function renderDoctor(r: DoctorResult, format: string, colour = fal
     out += `${p.bold(part.name.padEnd(10))} ${mark}${part.skipped ? ` — ${part.skipped}` : ''}\n`
     for (const f of r.findings.filter((x) => x.part === part.name && x.severity !== 'info')) {
       const sev = f.severity === 'error' ? p.red('error') : p.yellow('warning')
-      out += `  ${sev} [${f.code}] ${f.message}\n`
-      if (f.fix) out += `    fix: ${f.fix}\n`
+      out += `  ${sev} [${f.code}] ${showMessage(f.message)}\n`
+      if (f.fix) out += `    fix: ${showMessage(f.fix)}\n`
     }
   }
   out += `\n${r.exitCode === 0 ? p.green('All checks passed.') : p.red(`Problems found (exit ${r.exitCode}).`)}\n`
-  return out
+  return terminalText(out, colour)
 }

@@ -1,7 +1,7 @@
 /** Renderers for the fleet views (`config list|get --all-hosts`, `config diff`): pure (result, format) -> string. */
-import {Diagnostic} from '../resolve/types.js'
 import type {FleetCell, FleetDiffResult, FleetGetResult, FleetListResult, FleetReadFrom, OwnSetting} from '../services/config-fleet.js'
-import {formatFatal, formatOrigin, formatValue} from './config.js'
+import {diagnosticJson, diagnosticsJson, formatFatal, formatOrigin, formatValue, terminalText} from './config.js'
+import {showField, showQuoted} from './escape.js'
 import {TypedValue} from '../params/types.js'
 import {jsonReplacer, painter, renderTable, toYaml} from './format.js'
 
@@ -28,10 +28,6 @@ function cellJson(c: FleetCell) {
   return {name: c.name, value: jsonTyped(c.value), raw: c.raw, source: c.source, origin: c.origin}
 }
 
-function diagnosticJson(d: Diagnostic) {
-  return {severity: d.severity, code: d.code, param: d.param, layer: d.layer, origin: d.origin, message: d.message, hint: d.hint}
-}
-
 /** A directory's own keys as JSON: {key as spelt: raw}; null when not reported (Felix starts). */
 function ownJson(own: OwnSetting[] | null): Record<string, string> | null {
   if (!own) return null
@@ -43,7 +39,7 @@ function ownJson(own: OwnSetting[] | null): Record<string, string> | null {
 /** A raw value held by the directory of a host whose Felix would not start: `!0x1` (quoted when empty or spaced). */
 export const OWN_MARK = '!'
 export function formatOwn(raws: readonly string[]): string {
-  return raws.map((r) => OWN_MARK + (r === '' || /\s|"/.test(r) ? JSON.stringify(r) : r)).join(' ')
+  return raws.map((r) => OWN_MARK + (r === '' || /\s|"/.test(r) ? showQuoted(r) : showField(r))).join(' ')
 }
 
 function ownByName(own: OwnSetting[] | null): Map<string, string[]> {
@@ -83,6 +79,8 @@ export function fleetListJson(res: FleetListResult) {
     all: res.all,
     params: res.params,
     global: {fatal: res.global.fatal, params: res.global.cells.map(cellJson), diagnostics: res.global.diagnostics.map(diagnosticJson), own: ownJson(res.global.own)},
+    // What the command writes to stderr (each host's own diagnostics are in its entry).
+    diagnostics: diagnosticsJson([], res.warnings),
     hosts: res.hosts.map(hostJson),
   }
 }
@@ -206,7 +204,7 @@ export async function renderFleetList(res: FleetListResult, format: string, colo
       ...shown.map((h) => {
         const byName = new Map(h.cells.map((c) => [c.name, c]))
         const own = ownByName(h.own)
-        return [h.host + (h.fatal ? p.red(' (fatal)') : ''), ...columns.map((n) => {
+        return [showField(h.host) + (h.fatal ? p.red(' (fatal)') : ''), ...columns.map((n) => {
           const o = own.get(n)
           return o ? ownCell(o) : cell(byName.get(n))
         })]
@@ -221,8 +219,8 @@ export async function renderFleetList(res: FleetListResult, format: string, colo
   if (marked) out += `${OWN_LEGEND}\n`
   out += `note: ${res.note}\n`
   if (res.global.fatal) out += p.red(`global: ${formatFatal(res.global.fatal)}`) + '\n'
-  for (const h of fatal) out += p.red(`${h.host}: ${formatFatal(h.fatal!)}`) + '\n'
-  return out
+  for (const h of fatal) out += p.red(`${showField(h.host)}: ${formatFatal(h.fatal!)}`) + '\n'
+  return terminalText(out, colour)
 }
 
 // ---------------------------------------------------------------- get --all-hosts
@@ -238,6 +236,7 @@ export function fleetGetJson(res: FleetGetResult) {
     hostCount: res.hostCount,
     groups: res.groups.map((g) => ({value: g.value === null ? null : jsonTyped(g.value), raws: g.raws, count: g.count, sources: g.sources, hosts: g.hosts, fatal: g.fatal})),
     fatal: res.fatal.map((f) => ({host: f.host, fatal: f.fatal, own: ownJson(f.own)})),
+    diagnostics: diagnosticsJson([], res.warnings),
   }
 }
 
@@ -250,7 +249,7 @@ export async function renderFleetGet(res: FleetGetResult, format: string, colour
   if (res.global.fatal) out += p.red(` (fatal: Felix would not start with the global layer alone${globalOwn.length ? `; the global directory holds ${formatOwn(globalOwn)}` : ''})`)
   out += '\n\n'
   const hostList = (hosts: string[]) =>
-    wide || hosts.length <= GROUP_HOSTS_SHOWN ? hosts.join(', ') : `${hosts.slice(0, GROUP_HOSTS_SHOWN).join(', ')}, … (${hosts.length - GROUP_HOSTS_SHOWN} more)`
+    wide || hosts.length <= GROUP_HOSTS_SHOWN ? hosts.map((h) => showField(h)).join(', ') : `${hosts.slice(0, GROUP_HOSTS_SHOWN).map((h) => showField(h)).join(', ')}, … (${hosts.length - GROUP_HOSTS_SHOWN} more)`
   const valueOf = (g: FleetGetResult['groups'][number]) =>
     g.fatal ? p.red(`(Felix would not start) ${g.raws.length ? formatOwn(g.raws) : 'not set in its host directory'}`) : formatValue(g.value!)
   out += renderTable({
@@ -258,14 +257,14 @@ export async function renderFleetGet(res: FleetGetResult, format: string, colour
     paint: p,
     rows: res.groups.map((g) => {
       const sources = Object.entries(g.sources).map(([s, n]) => `${s}:${n}`).join(' ') || '-'
-      return wide ? [valueOf(g), g.count, sources, g.raws.map((r) => JSON.stringify(r)).join(' '), hostList(g.hosts)] : [valueOf(g), g.count, sources, hostList(g.hosts)]
+      return wide ? [valueOf(g), g.count, sources, g.raws.map((r) => showQuoted(r)).join(' '), hostList(g.hosts)] : [valueOf(g), g.count, sources, hostList(g.hosts)]
     }),
   })
   if (res.groups.some((g) => g.fatal && g.raws.length) || globalOwn.length) out += `${OWN_LEGEND}\n`
   out += `\n${res.hostCount} host directories\nnote: ${res.note}\n`
   if (res.global.fatal) out += p.red(`global: ${formatFatal(res.global.fatal)}`) + '\n'
-  for (const f of res.fatal) out += p.red(`${f.host}: ${formatFatal(f.fatal)}`) + '\n'
-  return out
+  for (const f of res.fatal) out += p.red(`${showField(f.host)}: ${formatFatal(f.fatal)}`) + '\n'
+  return terminalText(out, colour)
 }
 
 // ---------------------------------------------------------------- diff
@@ -279,6 +278,7 @@ export function fleetDiffJson(res: FleetDiffResult) {
     a: {host: res.a.host, fatal: res.a.fatal, diagnostics: res.a.diagnostics.map(diagnosticJson), own: ownJson(res.a.own)},
     b: {host: res.b.host, fatal: res.b.fatal, diagnostics: res.b.diagnostics.map(diagnosticJson), own: ownJson(res.b.own)},
     differences: res.differences.map((d) => ({name: d.name, valueDiffers: d.valueDiffers, a: {...cellJson(d.a), own: d.aOwn}, b: {...cellJson(d.b), own: d.bOwn}})),
+    diagnostics: diagnosticsJson([], res.warnings),
   }
 }
 
@@ -286,8 +286,8 @@ export async function renderFleetDiff(res: FleetDiffResult, format: string, colo
   if (format === 'json' || format === 'yaml') return doc(fleetDiffJson(res), format)
   const p = painter(colour)
   const wide = format === 'wide'
-  const nameA = res.a.host! + (res.a.fatal ? ' (fatal)' : '')
-  const nameB = (res.b.host ?? '(global)') + (res.b.fatal ? ' (fatal)' : '')
+  const nameA = showField(res.a.host!) + (res.a.fatal ? ' (fatal)' : '')
+  const nameB = (res.b.host === null ? '(global)' : showField(res.b.host)) + (res.b.fatal ? ' (fatal)' : '')
   let out = ''
   if (res.differences.length === 0) out += `No differences between ${nameA} and ${nameB}.\n`
   else {
@@ -309,6 +309,6 @@ export async function renderFleetDiff(res: FleetDiffResult, format: string, colo
     if (res.differences.some((d) => d.aOwn || d.bOwn)) out += `${OWN_LEGEND}\n`
   }
   out += `note: ${res.note}\n`
-  for (const s of [res.a, res.b]) if (s.fatal) out += p.red(`${s.host ?? '(global)'}: ${formatFatal(s.fatal)}`) + '\n'
-  return out
+  for (const s of [res.a, res.b]) if (s.fatal) out += p.red(`${s.host === null ? '(global)' : showField(s.host)}: ${formatFatal(s.fatal)}`) + '\n'
+  return terminalText(out, colour)
 }

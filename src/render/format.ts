@@ -82,7 +82,8 @@ export function renderTable({head, rows, paint = plain}: TableOptions): string {
   return table
     .toString()
     .split('\n')
-    .map((l) => l.replace(/\s+$/, ''))
+    // trimEnd, not /\s+$/: that regex backtracks over every run of padding, quadratic in a wide column.
+    .map((l) => l.trimEnd())
     .join('\n') + '\n'
 }
 

@@ -3,6 +3,8 @@ import type {OpenStackRenderResult} from '../services/openstack-render.js'
 import type {OpenStackApplyResult} from '../services/openstack-apply.js'
 import type {OpenStackCheckResult} from '../services/openstack-check.js'
 import type {FileRequirements} from '../openstack/requirements.js'
+import {showMessage, terminalText} from './config.js'
+import {showField} from './escape.js'
 import {Painter, painter, renderTable, toJson} from './format.js'
 
 /**
@@ -37,23 +39,24 @@ export function renderOpenStackRender(result: OpenStackRenderResult, format: 'in
 
 export function renderOpenStackApply(result: OpenStackApplyResult, format: 'text' | 'json'): string {
   if (format === 'json') return toJson(result)
-  if (result.dryRun) return result.diff
+  // The diff shows lines of the file: its newlines stay, everything else is escaped.
+  if (result.dryRun) return terminalText(result.diff, false)
   const lines: string[] = []
   if (!result.changed) {
     lines.push(`${result.path}: already has every setting Calico needs (OpenStack ${result.release.label}); nothing changed`)
   } else {
     lines.push(`${result.created ? 'created' : 'updated'} ${result.path} (OpenStack ${result.release.label})${result.backupPath ? `; the original is in ${result.backupPath}` : ''}`)
     for (const c of result.changes) {
-      if (c.action === 'changed') lines.push(`  changed [${c.section}] ${c.key}: ${c.before} -> ${c.after} (line ${c.line})`)
-      else if (c.action === 'added') lines.push(`  added   [${c.section}] ${c.key} = ${c.after} (line ${c.line})`)
+      if (c.action === 'changed') lines.push(`  changed [${showField(c.section)}] ${showField(c.key)}: ${showField(String(c.before))} -> ${showField(String(c.after))} (line ${c.line})`)
+      else if (c.action === 'added') lines.push(`  added   [${showField(c.section)}] ${showField(c.key)} = ${showField(String(c.after))} (line ${c.line})`)
     }
   }
-  return lines.join('\n') + '\n'
+  return terminalText(lines.join('\n') + '\n', false)
 }
 
 /** Notes for stderr (what felixctl does not set). */
 export function renderOpenStackNotes(notes: string[]): string {
-  return notes.map((n) => `Note: ${n}\n`).join('')
+  return notes.map((n) => `Note: ${showMessage(n)}\n`).join('')
 }
 
 export function renderOpenStackCheck(result: OpenStackCheckResult, format: 'table' | 'json', paint: Painter = painter(false)): string {
@@ -61,12 +64,12 @@ export function renderOpenStackCheck(result: OpenStackCheckResult, format: 'tabl
   const sev = (s: string) => (s === 'error' ? paint.red('error') : s === 'warning' ? paint.yellow('warning') : paint.dim('info'))
   const rows = result.findings.map((f) => [
     sev(f.severity), f.code,
-    `${f.file}${f.line !== null ? `:${f.line}` : ''}${f.section !== null ? ` [${f.section}]` : ''}`,
-    f.message, f.fix,
+    showField(`${f.file}${f.line !== null ? `:${f.line}` : ''}${f.section !== null ? ` [${f.section}]` : ''}`, 2048),
+    showMessage(f.message), showMessage(f.fix),
   ])
   const s = result.summary
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
   const head = rows.length ? renderTable({head: ['SEVERITY', 'CODE', 'WHERE', 'PROBLEM', 'FIX'], rows, paint}) : ''
   const verdict = result.ok ? paint.green('ok') : paint.red('requirements broken')
-  return `${head}OpenStack ${result.release.label}: ${verdict}: ${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${plural(s.infos, 'info')}\n`
+  return terminalText(`${head}OpenStack ${result.release.label}: ${verdict}: ${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${plural(s.infos, 'info')}\n`, paint.bold('x') !== 'x')
 }

@@ -1,15 +1,19 @@
 /** Pure renderers for `sysctl check` and `sysctl apply`: (result, format) -> string. */
 import type {SysctlApplyResult, SysctlCheckResult, SysctlProblem, SysctlWinner} from '../services/sysctl.js'
+import {showMessage, terminalText} from './config.js'
+import {showField, showQuoted} from './escape.js'
 import {painter, renderKeyValues, renderTable, toJson, toYaml, type Painter} from './format.js'
 
 export type SysctlFormat = 'table' | 'wide' | 'json' | 'yaml'
 
 const plain = painter(false)
+/** Text output keeps felixctl's own colours only when it paints them. */
+const sysctlText = (out: string, paint: Painter) => terminalText(out, paint !== plain)
 
 function winnerText(w: SysctlWinner | null): string {
   if (!w) return 'none'
-  const v = w.value === null ? `${JSON.stringify(w.raw)} (not an integer)` : String(w.value)
-  return `${v}  ${w.path}:${w.line}${w.realPath ? ` (-> ${w.realPath})` : ''}`
+  const v = w.value === null ? `${showQuoted(w.raw)} (not an integer)` : String(w.value)
+  return `${v}  ${showField(w.path, 1024)}:${w.line}${w.realPath ? ` (-> ${showField(w.realPath, 1024)})` : ''}`
 }
 
 function mib(bytes: number): string {
@@ -21,8 +25,8 @@ export function renderProblems(problems: SysctlProblem[], paint: Painter = plain
   const colour = (p: SysctlProblem) => (p.severity === 'error' ? paint.red : p.severity === 'warning' ? paint.yellow : paint.cyan)
   const lines: string[] = []
   for (const p of problems) {
-    lines.push(`${colour(p)(p.severity.toUpperCase().padEnd(8))}${p.code}: ${p.message}`)
-    if (p.hint) lines.push(`${' '.repeat(8)}hint: ${p.hint}`)
+    lines.push(`${colour(p)(p.severity.toUpperCase().padEnd(8))}${p.code}: ${showMessage(p.message)}`)
+    if (p.hint) lines.push(`${' '.repeat(8)}hint: ${showMessage(p.hint)}`)
   }
   return lines.join('\n') + '\n'
 }
@@ -52,9 +56,9 @@ function definitionsTable(r: SysctlCheckResult, wide: boolean, paint: Painter): 
   if (defs.length === 0) return ''
   const head = wide ? ['FILE', 'LINE', 'KEY', 'VALUE', 'STATUS', 'NOTE'] : ['FILE', 'LINE', 'VALUE', 'STATUS']
   const rows = defs.map((d) => {
-    const file = d.realPath ? `${d.path} -> ${d.realPath}` : d.path
-    const value = d.exclude ? '(exclude)' : (d.value ?? '')
-    return wide ? [file, d.line, d.key, value, d.status, d.note ?? ''] : [file, d.line, value, d.status]
+    const file = showField(d.realPath ? `${d.path} -> ${d.realPath}` : d.path, 2048)
+    const value = d.exclude ? '(exclude)' : showField(d.value ?? '')
+    return wide ? [file, d.line, showField(d.key), value, d.status, showMessage(d.note ?? '')] : [file, d.line, value, d.status]
   })
   return '\n' + renderTable({head, rows, paint})
 }
@@ -65,7 +69,7 @@ export function renderSysctlCheckText(r: SysctlCheckResult, format: 'table' | 'w
   if (wide && r.persisted.bootOrder.length > 0) out += `\nfiles read at boot, in order:\n${r.persisted.bootOrder.map((p) => `  ${p}`).join('\n')}\n`
   const problems = renderProblems(r.problems, paint)
   out += problems ? `\n${problems}` : `\n${paint.green('OK')}: live and persisted values meet the recommendation\n`
-  return out
+  return sysctlText(out, paint)
 }
 
 export async function renderSysctlCheck(r: SysctlCheckResult, format: SysctlFormat, paint: Painter = plain): Promise<string> {
@@ -110,7 +114,7 @@ export function renderSysctlApplyText(r: SysctlApplyResult, format: 'table' | 'w
   }
   const problems = renderProblems([...r.problems, ...r.after.problems.filter((p) => !r.problems.some((q) => q.code === p.code))], paint)
   if (problems) out += '\n' + problems
-  return out
+  return sysctlText(out, paint)
 }
 
 export async function renderSysctlApply(r: SysctlApplyResult, format: SysctlFormat, paint: Painter = plain): Promise<string> {

@@ -14,7 +14,7 @@ import {didYouMean} from '../lib/did-you-mean.js'
 import {CONFIG_PREFIX, HOST_PREFIX, Kv} from '../datastore/types.js'
 import {Origin, RawEntry, SourceName} from '../layers/types.js'
 import {getRegistry, requireParam} from '../params/index.js'
-import {realFileProbe} from '../params/kinds.js'
+import {goToLower, realFileProbe} from '../params/kinds.js'
 import {ParamDef, Registry, TypedValue} from '../params/types.js'
 import {FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Fatal} from '../resolve/types.js'
@@ -76,7 +76,7 @@ export function fleetParams(registry: Registry, names: string[] | undefined): Pa
 function stripFelixHostname(entries: readonly RawEntry[]): {kept: RawEntry[]; dropped: RawEntry[]} {
   const kept: RawEntry[] = []
   const dropped: RawEntry[] = []
-  for (const e of entries) (e.key.toLowerCase() === 'felixhostname' ? dropped : kept).push(e)
+  for (const e of entries) (goToLower(e.key) === 'felixhostname' ? dropped : kept).push(e)
   return {kept, dropped}
 }
 
@@ -106,7 +106,7 @@ export function ownSettings(registry: Registry, params: readonly string[], entri
   const index = new Map(params.map((n, i) => [n, i]))
   const out: {i: number; s: OwnSetting}[] = []
   for (const {name, kv} of entries) {
-    const def = registry.byLowerName.get(name.toLowerCase())
+    const def = registry.byLowerName.get(goToLower(name))
     const i = def ? index.get(def.name) : undefined
     if (def && i !== undefined) out.push({i, s: {name: def.name, key: name, raw: kv.value, origin: {type: 'etcd', key: kv.key}}})
   }

@@ -13,7 +13,7 @@ import {envEntries, parseEnvFile} from '../layers/env.js'
 import {parseFelixCfg} from '../layers/felix-cfg.js'
 import {LayerName, Origin, RawEntry} from '../layers/types.js'
 import {envVarName, getRegistry, globalKey, hostKey} from '../params/index.js'
-import {parseKind, realFileProbe} from '../params/kinds.js'
+import {goToLower, parseKind, realFileProbe} from '../params/kinds.js'
 import {ParamDef, TypedValue} from '../params/types.js'
 import {FileLayerInput} from '../resolve/resolve.js'
 import {Fatal, Resolution} from '../resolve/types.js'
@@ -95,7 +95,7 @@ function validateValue(def: ParamDef | undefined, name: string, value: string, l
       code: 'local-only-in-etcd',
     })
   }
-  if (value.toLowerCase() === 'none') {
+  if (goToLower(value) === 'none') {
     if (def.nonZero) throw new CheckFailedError(`${def.name} cannot be set to ${JSON.stringify(value)}: it is non-zero, and Felix would not start ("Non-zero field cannot be set to none")`, {param: def.name, layer, hint: 'give a real value, or unset it to use the default', code: 'none-on-non-zero'})
     return
   }
@@ -112,7 +112,7 @@ function validateValue(def: ParamDef | undefined, name: string, value: string, l
 
 export async function planConfigWrite(options: ConfigWriteOptions): Promise<ConfigWritePlan> {
   const registry = getRegistry(options.felixVersion)
-  const def = registry.byLowerName.get(options.name.toLowerCase())
+  const def = registry.byLowerName.get(goToLower(options.name))
   if (!def && !options.force) {
     const s = didYouMean(options.name, registry.params.map((p) => p.name))
     throw new NotFoundError(`unknown Felix ${registry.felixVersion} parameter ${JSON.stringify(options.name)}`, {
@@ -148,7 +148,7 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     const dir = canonicalKey.slice(0, canonicalKey.lastIndexOf('/') + 1)
     const kvs: Kv[] = [...(ctx.datastoreRead.tree?.kvs ?? [])]
     // Every spelling of this parameter in the directory (§4: non-canonical ones override).
-    const spellings = kvs.filter((kv) => kv.key.startsWith(dir) && !kv.key.slice(dir.length).includes('/') && kv.key.slice(dir.length).toLowerCase() === name.toLowerCase())
+    const spellings = kvs.filter((kv) => kv.key.startsWith(dir) && !kv.key.slice(dir.length).includes('/') && goToLower(kv.key.slice(dir.length)) === goToLower(name))
     // unset NAME removes the key spelt exactly NAME when there is one (a misspelt key can be removed).
     const exact = options.op === 'unset' ? spellings.find((kv) => kv.key === dir + options.name) : undefined
     const key = exact?.key ?? canonicalKey
@@ -296,13 +296,13 @@ export async function applyConfigWrite(plan: ConfigWritePlan, opts: {dryRun?: bo
 
 /** For the interactive prompt: the choices of a oneof parameter, or null. */
 export function valueChoices(name: string, felixVersion?: string): readonly string[] | null {
-  const def = getRegistry(felixVersion).byLowerName.get(name.toLowerCase())
+  const def = getRegistry(felixVersion).byLowerName.get(goToLower(name))
   return def && def.kind.type === 'oneof' ? def.kind.values : def && def.kind.type === 'bool' ? ['true', 'false'] : null
 }
 
 /** For the interactive prompt: validation as you type (true, or the reason). */
 export function validateForPrompt(name: string, value: string, felixVersion?: string): string | true {
-  const def = getRegistry(felixVersion).byLowerName.get(name.toLowerCase())
+  const def = getRegistry(felixVersion).byLowerName.get(goToLower(name))
   try {
     validateValue(def, def?.name ?? name, value, 'file')
     return true

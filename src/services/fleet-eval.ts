@@ -291,7 +291,7 @@ export class FleetEvaluator {
     this.stats.miniResolves++
     let registry = this.subRegistries.get(def.name)
     if (!registry) {
-      registry = {...this.input.registry, params: [def], byLowerName: new Map([[def.name.toLowerCase(), def]])}
+      registry = {...this.input.registry, params: [def], byLowerName: new Map([[goToLower(def.name), def]])}
       this.subRegistries.set(def.name, registry)
     }
     const {file, probe} = this.input

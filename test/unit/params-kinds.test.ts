@@ -4,8 +4,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
-import {describeKind, kindLabel, parseKind, realFileProbe, zeroValue} from '../../src/params/kinds.js'
+import fc from 'fast-check'
+
+import {describeKind, goQuote, goToLower, kindLabel, parseKind, realFileProbe, zeroValue} from '../../src/params/kinds.js'
 import type {FileProbe, KindSpec, TypedValue} from '../../src/params/types.js'
+import {holds} from '../helpers/fuzz.js'
 
 const NOTHING: FileProbe = {exists: () => false, isExecutable: () => false, felixDir: '/nonexistent', pathEnv: ''}
 
@@ -289,5 +292,51 @@ describe('zeroValue, kindLabel, describeKind', () => {
     assert.match(describeKind({type: 'int'}), /0x hex/)
     assert.match(describeKind({type: 'oneof', values: ['insert', 'append']}), /insert, append/)
     assert.match(describeKind({type: 'mark-bitmask'}), /2 bits/)
+  })
+})
+
+describe('goQuote and goToLower: byte-exact with the rune-by-rune definitions', () => {
+  // The definitions the fast helpers must reproduce: Go's loops, one code point at a time.
+  const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u
+  function quoteByRune(s: string): string {
+    const named: Record<string, string> = {'\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\'}
+    let out = '"'
+    for (const ch of s) {
+      const c = ch.codePointAt(0)!
+      if (named[ch] !== undefined) out += named[ch]
+      else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0')
+      else if (c === 0x20 || GO_PRINTABLE.test(ch)) out += ch
+      else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0')
+      else out += '\\U' + c.toString(16).padStart(8, '0')
+    }
+    return out + '"'
+  }
+  function lowerByRune(s: string): string {
+    let out = ''
+    for (const ch of s) out += ch === '\u0130' ? 'i' : ch.toLowerCase()
+    return out
+  }
+  const rows = [
+    '', 'plain', 'LogSeverityFile', 'a"b\\c', '\x00\x07\b\t\n\v\f\r\x1b\x7f', '\u0080\u009b\u00a0\u00ad', 'é€😀', '\u{e0001}\u{10ffff}',
+    '\ud800', 'x\udfffy', '\u2028\u2029\u200e\u202e\ufeff\ufffd', 'İNSERT', 'ΑΣ', 'ΑΣ Β', 'ΣΑΣ.', 'FelİxHostname', 'ǅ ẞ Ω K',
+  ]
+  for (const s of rows) {
+    test(`${JSON.stringify(s)}`, () => {
+      assert.equal(goQuote(s), quoteByRune(s))
+      assert.equal(goToLower(s), lowerByRune(s))
+    })
+  }
+  test('every code point of the BMP and the supplementary planes one at a time, and in context', () => {
+    for (let c = 0; c <= 0x10ffff; c += c < 0x3000 ? 1 : 97) {
+      const ch = String.fromCodePoint(c)
+      assert.equal(goQuote(ch), quoteByRune(ch), `U+${c.toString(16)}`)
+      assert.equal(goToLower(`A${ch}Σ`), lowerByRune(`A${ch}Σ`), `U+${c.toString(16)}`)
+    }
+  })
+  test('random strings (full Unicode and lone surrogates)', () => {
+    holds(fc.property(fc.string({unit: fc.oneof(fc.constantFrom('Σ', 'İ', '\x1b', '\u009b', '"', '\\'), fc.string({unit: 'binary', maxLength: 1}), fc.string({unit: 'grapheme', maxLength: 1}), fc.integer({min: 0xd800, max: 0xdfff}).map((n) => String.fromCharCode(n)))}), (s) => {
+      assert.equal(goQuote(s), quoteByRune(s))
+      assert.equal(goToLower(s), lowerByRune(s))
+    }))
   })
 })

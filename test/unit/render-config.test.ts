@@ -43,9 +43,9 @@ describe('config renderers', () => {
     )
   })
 
-  test('config get, JSON: the parameter object with fatal as a member', async () => {
+  test('config get, JSON: the parameter object with fatal and its diagnostics (and the warnings) as members', async () => {
     const r = resolution()
-    const res: ConfigGetResult = {param: r.params.find((p) => p.name === 'IpInIpMtu')!, keys: {host: null, global: null}, fatal: r.fatal, host: r.host, datastoreRead: readFrom, warnings: [], resolution: r}
+    const res: ConfigGetResult = {param: r.params.find((p) => p.name === 'IpInIpMtu')!, keys: {host: null, global: null}, fatal: r.fatal, host: r.host, datastoreRead: readFrom, warnings: ['note: a note'], resolution: r}
     const doc = JSON.parse(await renderConfigGet(res, 'json'))
     assert.deepEqual(doc, {
       name: 'IpInIpMtu',
@@ -59,6 +59,13 @@ describe('config renderers', () => {
         {layer: 'global', key: 'IpInIpMtu', raw: '1400', status: 'shadowed', message: 'shadowed by FELIX_IPINIPMTU', origin: {type: 'etcd', key: '/calico/v1/config/IpInIpMtu'}},
       ],
       fatal: null,
+      diagnostics: [
+        {
+          severity: 'error', code: 'invalid-value', param: 'IpInIpMtu', layer: 'env', origin: {type: 'env', name: 'FELIX_IPINIPMTU'},
+          message: 'Failed to parse config parameter IpInIpMtu; value "abc": invalid int (in the environment): Felix replaces it with the default', hint: 'fix or remove FELIX_IPINIPMTU',
+        },
+        {severity: 'info', code: 'note', param: null, layer: null, origin: null, message: 'a note', hint: null},
+      ],
     })
   })
 

@@ -4,7 +4,7 @@ import {FelixctlCommand} from '../../cli/base.js'
 import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
 import {outputFlag} from '../../cli/flags.js'
 import {colourEnabled} from '../../render/format.js'
-import {renderConfigGet, renderDiagnostics} from '../../render/config.js'
+import {paramDiagnostics, renderConfigGet, renderDiagnostics} from '../../render/config.js'
 import {configGet} from '../../services/config-query.js'
 
 export default class ConfigGet extends FelixctlCommand {
@@ -37,7 +37,7 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
     for (const w of result.warnings) this.err(w)
     this.out(await renderConfigGet(result, flags.output, colourEnabled()))
     if (flags.output !== 'json' && flags.output !== 'yaml') {
-      const mine = result.resolution.diagnostics.filter((d) => d.param === result.param.name)
+      const mine = paramDiagnostics(result)
       if (mine.length) this.err(renderDiagnostics(mine, colourEnabled(process.stderr)))
     }
     this.finish(result.fatal ? 3 : 0)
