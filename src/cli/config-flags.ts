@@ -20,7 +20,7 @@ export const datastoreFlags = {
   'etcd-cert-file': Flags.string({summary: 'Client certificate for etcd.', helpValue: 'PATH', env: 'FELIXCTL_ETCD_CERT_FILE'}),
   'etcd-key-file': Flags.string({summary: 'Client key for etcd.', helpValue: 'PATH', env: 'FELIXCTL_ETCD_KEY_FILE'}),
   'etcd-timeout': Flags.string({summary: 'Time limit for the whole etcd operation, e.g. 5s, 1500ms.', default: '5s', helpValue: 'DURATION', env: 'FELIXCTL_ETCD_TIMEOUT'}),
-  'allow-partial': Flags.boolean({summary: 'When etcd cannot be reached, still show the env and file layers (marked partial).'}),
+  'allow-partial': Flags.boolean({summary: 'When etcd cannot be reached, still show the env and file layers (marked partial; validate then says NOT CHECKED, exit 5).'}),
 }
 
 /** Parse 5s / 1500ms / 2m / a bare number of seconds. */

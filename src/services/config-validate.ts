@@ -7,7 +7,7 @@ import {hostEntries, hostsWithConfig} from '../layers/etcd.js'
 import {Diagnostic, Fatal, Resolution} from '../resolve/types.js'
 import {resolveFelixConfig} from '../resolve/resolve.js'
 import {realFileProbe} from '../params/kinds.js'
-import {ConfigContextOptions, buildConfigContext, readyWarning} from './config-context.js'
+import {ConfigContext, ConfigContextOptions, buildConfigContext, readyWarning} from './config-context.js'
 
 export interface Problem extends Diagnostic {
   /** The host directory the problem was found for (--all-hosts), or null. */
@@ -22,7 +22,9 @@ export interface ConfigValidateResult {
   problems: Problem[]
   counts: {error: number; warning: number; info: number}
   strict: boolean
-  exitCode: 0 | 3
+  /** `not-checked`: a layer could not be read (--allow-partial without etcd), so no verdict (exit 5). */
+  status: 'ok' | 'failed' | 'not-checked'
+  exitCode: 0 | 3 | 5
   warnings: string[]
 }
 
@@ -66,8 +68,9 @@ function summarise(problems: Problem[]): ConfigValidateResult['counts'] {
   return counts
 }
 
-export async function configValidate(options: ConfigContextOptions & {allHosts?: boolean; strict?: boolean}): Promise<ConfigValidateResult> {
-  const ctx = await buildConfigContext({...options, readAllHosts: options.allHosts})
+/** `context`: an already built context (doctor shares its one datastore read); built here otherwise. */
+export async function configValidate(options: ConfigContextOptions & {allHosts?: boolean; strict?: boolean}, context?: ConfigContext): Promise<ConfigValidateResult> {
+  const ctx = context ?? (await buildConfigContext({...options, readAllHosts: options.allHosts}))
   const warnings = [...ctx.warnings]
   let problems: Problem[]
   let hosts: string[]
@@ -104,8 +107,10 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
   if (ready) problems.push({severity: 'warning', code: 'datastore-not-ready', param: null, layer: null, origin: {type: 'etcd', key: '/calico/v1/Ready'}, message: ready, hint: 'set /calico/v1/Ready to "true" once the datastore is initialised (calicoctl does this)', host: null})
   const counts = summarise(problems)
   const strict = Boolean(options.strict)
-  const exitCode = counts.error > 0 || (strict && counts.warning > 0) ? 3 : 0
-  return {felixVersion: ctx.registry.felixVersion, hosts, fatal, problems, counts, strict, exitCode, warnings}
+  const failed = counts.error > 0 || (strict && counts.warning > 0)
+  const status = ctx.datastoreRead.unavailable ? 'not-checked' : failed ? 'failed' : 'ok'
+  const exitCode = status === 'not-checked' ? 5 : failed ? 3 : 0
+  return {felixVersion: ctx.registry.felixVersion, hosts, fatal, problems, counts, strict, status, exitCode, warnings}
 }
 
 function hostEntriesAsKvs(kvs: readonly {key: string; value: string}[], host: string) {
