@@ -6,7 +6,7 @@
 import {existsSync} from 'node:fs'
 import {FelixctlError} from '../errors.js'
 import {DEFAULT_PATHS, FILE_KINDS, OpenStackFileKind} from '../openstack/requirements.js'
-import {ConfigContext, ConfigContextOptions, buildConfigContext} from './config-context.js'
+import {ConfigContext, ConfigContextOptions, buildConfigContext, selectionFlags} from './config-context.js'
 import {configValidate, ConfigValidateResult} from './config-validate.js'
 import {datastoreStatus, datastoreStatusOfContext, DatastoreStatusResult} from './datastore.js'
 import {checkSysctl, SysctlCheckResult} from './sysctl.js'
@@ -59,21 +59,21 @@ async function part<T>(name: DoctorPartName, run: () => Promise<T> | T, exitOf: 
 }
 
 function configFix(p: ConfigValidateResult['problems'][number], o: DoctorOptions): string | null {
-  // A fix is a command to copy: it names the same files and datastore the check used.
-  const file = o.configFile ? ` -c ${o.configFile}` : ''
-  const env = o.envFile ? ` --env-file ${o.envFile}` : ''
-  const etcd = (o.datastoreType ? ` --datastore-type ${o.datastoreType}` : '') + (o.etcdEndpoints?.length ? ` --etcd-endpoints ${o.etcdEndpoints.join(',')}` : '')
-  const where = (p.host ? ` --host ${p.host}` : o.host ? ` --host ${o.host}` : '') + file + env + etcd
+  // A fix is a command to copy: it names the same host, files and datastore the check used.
+  const read = selectionFlags(o, p.host ?? o.host)
+  const host = selectionFlags(o, p.host ?? o.host, true)
+  const global = selectionFlags(o, null, true)
+  const file = selectionFlags({configFile: o.configFile}, null)
   switch (p.code) {
     case 'local-only-in-etcd':
     case 'unknown-param':
-      if (p.origin?.key) return `felixctl config unset ${p.origin.key.split('/').pop()} --layer ${p.layer}${p.layer === 'host' ? where : file + env + etcd}${p.code === 'unknown-param' ? ' --force' : ''}`
+      if (p.origin?.key) return `felixctl config unset ${p.origin.key.split('/').pop()} --layer ${p.layer}${p.layer === 'host' ? host : global}${p.code === 'unknown-param' ? ' --force' : ''}`
       break
     case 'fatal-value':
     case 'shadowed-fatal':
     case 'invalid-value':
       if (p.param && (p.layer === 'global' || p.layer === 'host')) {
-        const scope = p.layer === 'host' ? where : file + env + etcd
+        const scope = p.layer === 'host' ? host : global
         return `felixctl config set ${p.param} <valid value> --layer ${p.layer}${scope}   (or: felixctl config unset ${p.param} --layer ${p.layer}${scope})`
       }
       if (p.param && p.layer === 'file') return `felixctl config set ${p.param} <valid value> --layer file${file}`
@@ -83,7 +83,7 @@ function configFix(p: ConfigValidateResult['problems'][number], o: DoctorOptions
       if (p.param && p.layer === 'file') return `felixctl config set ${p.param} <value> --layer file --fix-spelling${file}`
       break
     case 'felix-would-not-start':
-      if (p.param) return `felixctl config get ${p.param}${where}`
+      if (p.param) return `felixctl config get ${p.param}${read}`
   }
   return p.hint
 }
