@@ -4,8 +4,9 @@
 // Only this file (through the top-level handler) decides the process exit code.
 import {run} from '@oclif/core/run'
 import {flush} from '@oclif/core/flush'
-import {handleTopLevelError} from '../dist/cli/top-level.js'
+import {endQuietlyOnClosedPipe, handleTopLevelError} from '../dist/cli/top-level.js'
 
+endQuietlyOnClosedPipe()
 try {
   await run(process.argv.slice(2), import.meta.url)
   await flush()

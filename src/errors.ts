@@ -13,6 +13,7 @@ export const ExitCode = {
   datastore: 5,
   localIo: 6,
   writeRefused: 7,
+  cancelled: 130,
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
@@ -94,6 +95,14 @@ export class WriteRefusedError extends FelixctlError {
   readonly exitCode = ExitCode.writeRefused
   constructor(message: string, details: ErrorDetails = {}) {
     super(message, details, 'write-refused')
+  }
+}
+
+/** Exit 130 (as for SIGINT): the user left a prompt (Ctrl-C); nothing was done. */
+export class CancelledError extends FelixctlError {
+  readonly exitCode = ExitCode.cancelled
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details, 'prompt-cancelled')
   }
 }
 

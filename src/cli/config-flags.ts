@@ -19,17 +19,19 @@ export const datastoreFlags = {
   'etcd-ca-file': Flags.string({summary: 'CA certificate to verify etcd with.', helpValue: 'PATH', env: 'FELIXCTL_ETCD_CA_FILE'}),
   'etcd-cert-file': Flags.string({summary: 'Client certificate for etcd.', helpValue: 'PATH', env: 'FELIXCTL_ETCD_CERT_FILE'}),
   'etcd-key-file': Flags.string({summary: 'Client key for etcd.', helpValue: 'PATH', env: 'FELIXCTL_ETCD_KEY_FILE'}),
-  'etcd-timeout': Flags.string({summary: 'Time limit for the whole etcd operation, e.g. 5s, 1500ms.', default: '5s', helpValue: 'DURATION', env: 'FELIXCTL_ETCD_TIMEOUT'}),
-  'allow-partial': Flags.boolean({summary: 'When etcd cannot be reached, still show the env and file layers (marked partial).'}),
+  'etcd-timeout': Flags.string({summary: 'Time limit for the whole etcd operation, e.g. 5s, 1500ms, 1m (at most 1h).', default: '5s', helpValue: 'DURATION', env: 'FELIXCTL_ETCD_TIMEOUT'}),
+  'allow-partial': Flags.boolean({summary: 'When etcd cannot be reached, still show the env and file layers (marked partial; validate then says NOT CHECKED, exit 5).'}),
 }
 
 /** Parse 5s / 1500ms / 2m / a bare number of seconds. */
+/** The longest --etcd-timeout. */
+export const MAX_ETCD_TIMEOUT_MS = 3600000
+
 export function parseDuration(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim())
   if (!m) return null
-  const n = Number(m[1])
   const unit = m[2] ?? 's'
-  return Math.round(unit === 'ms' ? n : unit === 'm' ? n * 60000 : n * 1000)
+  return Math.round(Number(m[1]) * {ms: 1, s: 1000, m: 60000, h: 3600000}[unit]!)
 }
 
 export interface ParsedConfigFlags {
@@ -53,7 +55,9 @@ export function configContextOptions(flags: ParsedConfigFlags): ConfigContextOpt
   let timeoutMs: number | undefined
   if (flags['etcd-timeout'] !== undefined) {
     const t = parseDuration(flags['etcd-timeout'])
-    if (t === null || t <= 0) throw new UsageError(`--etcd-timeout ${JSON.stringify(flags['etcd-timeout'])} is not a duration`, {hint: 'write it as 5s, 1500ms or 1m'})
+    if (t === null || t <= 0) throw new UsageError(`--etcd-timeout ${JSON.stringify(flags['etcd-timeout'])} is not a duration`, {hint: 'write it as 5s, 1500ms, 1m or 1h'})
+    // Longer timers overflow (Node fires a timer over 2^31-1 ms at once); an hour is already far past any etcd answer.
+    if (t > MAX_ETCD_TIMEOUT_MS) throw new UsageError(`--etcd-timeout ${JSON.stringify(flags['etcd-timeout'])} is longer than the 1h felixctl waits at most`, {hint: 'give 1h or less, for example 30s'})
     timeoutMs = t
   }
   return {

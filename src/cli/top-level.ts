@@ -50,6 +50,20 @@ export function describeTopLevelError(error: unknown): {code: number; text: stri
   return {code: ExitCode.bug, text}
 }
 
+/**
+ * A reader that stops early (`felixctl --help | head -1`) closes the pipe: the rest of the output
+ * has nowhere to go, which is not a failure. Any write to a closed stdout or stderr (oclif's help
+ * included) ends the process quietly with 0 instead of an EPIPE exception or a stalled drain.
+ */
+export function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(ExitCode.ok)
+      throw error
+    })
+  }
+}
+
 export async function handleTopLevelError(error: unknown): Promise<never> {
   const {code, text} = describeTopLevelError(error)
   // Error messages quote input (file bytes, values, host names): never raw controls, never megabytes.
@@ -59,5 +73,7 @@ export async function handleTopLevelError(error: unknown): Promise<never> {
     if (process.stdout.writableLength === 0) resolve()
     else process.stdout.once('drain', () => resolve())
   })
+  // A write that met a closed pipe reports it asynchronously: let it end the process (with 0) first.
+  await new Promise((resolve) => setImmediate(resolve))
   process.exit(code)
 }

@@ -104,6 +104,21 @@ function httpRequest(url: URL, method: string, tls: TlsMaterial, timeoutMs: numb
   })
 }
 
+/**
+ * A wrong scheme looks like a broken server: plain HTTP to a TLS port is reset (or answered with 400),
+ * TLS to a plain port fails the handshake. Say which scheme to try instead.
+ */
+function schemeMismatch(base: URL, error: unknown): unknown {
+  if (!(error instanceof AttemptError)) return error
+  const other = new URL(base.href)
+  other.protocol = base.protocol === 'https:' ? 'http:' : 'https:'
+  const plainToTls = base.protocol === 'http:' && /connection reset|closed by peer|speaks TLS/.test(error.reason)
+  const tlsToPlain = base.protocol === 'https:' && error.tls && /wrong version number|packet length too long|unexpected eof|record layer failure|http request|disconnected before secure TLS/i.test(error.reason)
+  if (!plainToTls && !tlsToPlain) return error
+  const why = plainToTls ? 'etcd may expect TLS here' : 'etcd may not speak TLS here'
+  return new AttemptError(`${error.reason} (${why}: try ${other.href})`, error.tls, error.original)
+}
+
 function keyPath(key: string): string {
   if (!key.startsWith('/')) key = '/' + key
   return '/v2/keys' + key.split('/').map(encodeURIComponent).join('/')
@@ -201,7 +216,21 @@ export class EtcdV2Datastore implements Datastore {
 
   /** One request to one endpoint; 5xx is a failed attempt, anything else is an answer. */
   private async request(base: URL, budgetMs: number, method: string, path: string, body?: string): Promise<{res: HttpResponse; json: V2Body}> {
-    const res = await httpRequest(new URL(path, base), method, this.tls, budgetMs, body)
+    let res: HttpResponse
+    try {
+      res = await httpRequest(new URL(path, base), method, this.tls, budgetMs, body)
+    } catch (error) {
+      throw schemeMismatch(base, error)
+    }
+    if (res.status === 404 && safeJson(res.body) === undefined) {
+      // etcd 3.4 without --enable-v2 (and 3.5+) answers /v2/keys with a plain "404 page not found": reached, no v2 API.
+      throw new DatastoreError(`etcd at ${base.href} answers, but its v2 API is off (HTTP 404 for /v2/keys): Felix 2.0 reads only the v2 API`, {
+        endpoint: base.href,
+        code: 'datastore-v2-disabled',
+        hint: 'start etcd with --enable-v2 (etcd 3.4; 3.5 has no v2 API), or read the v3 store with --datastore-type etcdv3 (which Felix 2.0 does not see)',
+      })
+    }
+    if (res.status === 400 && /HTTP request to an HTTPS server/i.test(res.body)) throw schemeMismatch(base, new AttemptError('HTTP 400: the server speaks TLS', false))
     if (res.status >= 500) {
       let detail = ''
       try {

@@ -1,10 +1,10 @@
 /** Flags shared by the openstack commands. */
 import * as Flags from '@oclif/core/flags'
-import {DEFAULT_RELEASE, releaseLabel} from './releases.js'
+import {DEFAULT_RELEASE, releaseLabel, releaseNamesForHelp} from './releases.js'
 
 export const releaseFlag = Flags.string({
   summary: `OpenStack release name or YYYY.N number, case-insensitive (default: the newest, ${releaseLabel(DEFAULT_RELEASE)}).`,
-  description: 'Havana, Icehouse, Juno, Kilo, Liberty, Mitaka, Newton, Ocata, Pike, Queens, Rocky, Stein, Train, Ussuri, Victoria, Wallaby, Xena, Yoga, Zed, 2023.1 Antelope, 2023.2 Bobcat, 2024.1 Caracal, 2024.2 Dalmatian, 2025.1 Epoxy, 2025.2 Flamingo.',
+  description: `${releaseNamesForHelp()}.`,
   helpValue: 'NAME',
 })
 

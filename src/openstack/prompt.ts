@@ -2,7 +2,6 @@
  * The interactive questions of `openstack render` with no file kind (only on a TTY).
  * @inquirer/prompts is loaded lazily: only this path needs it.
  */
-import {UsageError} from '../errors.js'
 import {OPENSTACK_RELEASES, DEFAULT_RELEASE, releaseLabel} from './releases.js'
 import {FILE_KINDS} from './requirements.js'
 
@@ -13,27 +12,8 @@ export interface RenderAnswers {
   etcdPort?: string
 }
 
-export function canPrompt(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY)
-}
-
+/** The questions; the caller checks for a TTY and handles Ctrl-C (src/cli/prompts.ts runPrompt). */
 export async function promptRenderOptions(given: {release?: string; etcdHost?: string; etcdPort?: string}): Promise<RenderAnswers> {
-  if (!canPrompt()) {
-    throw new UsageError('name the file to render (nova.conf, neutron.conf, ml2_conf.ini, dhcp_agent.ini or all)', {
-      hint: 'felixctl asks interactively only when stdin and stdout are a terminal; for example: felixctl openstack render all --release kilo',
-      code: 'no-tty',
-    })
-  }
-  try {
-    return await ask(given)
-  } catch (error) {
-    // Ctrl-C or a closed terminal: the user left the questions, which is not a felixctl bug.
-    if ((error as Error)?.name === 'ExitPromptError') throw new UsageError('cancelled at the prompt; nothing rendered', {code: 'prompt-cancelled'})
-    throw error
-  }
-}
-
-async function ask(given: {release?: string; etcdHost?: string; etcdPort?: string}): Promise<RenderAnswers> {
   const {select, input, checkbox} = await import('@inquirer/prompts')
   const release = given.release ?? (await select({
     message: 'OpenStack release',

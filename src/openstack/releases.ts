@@ -8,7 +8,7 @@ import {didYouMean} from '../lib/did-you-mean.js'
 export interface OpenStackRelease {
   /** Canonical name, capitalised: `Zed`, `Antelope`. */
   name: string
-  /** The `YYYY.N` number of releases from 2023 on. */
+  /** The official `YYYY.N` number (from Yoga, 2022.1, on). */
   number?: string
   /** Position in the release order (Havana = 0). */
   index: number
@@ -16,7 +16,7 @@ export interface OpenStackRelease {
 
 const NAMES: [string, string?][] = [
   ['Havana'], ['Icehouse'], ['Juno'], ['Kilo'], ['Liberty'], ['Mitaka'], ['Newton'], ['Ocata'], ['Pike'],
-  ['Queens'], ['Rocky'], ['Stein'], ['Train'], ['Ussuri'], ['Victoria'], ['Wallaby'], ['Xena'], ['Yoga'], ['Zed'],
+  ['Queens'], ['Rocky'], ['Stein'], ['Train'], ['Ussuri'], ['Victoria'], ['Wallaby'], ['Xena'], ['Yoga', '2022.1'], ['Zed', '2022.2'],
   ['Antelope', '2023.1'], ['Bobcat', '2023.2'], ['Caracal', '2024.1'], ['Dalmatian', '2024.2'], ['Epoxy', '2025.1'], ['Flamingo', '2025.2'],
 ]
 

@@ -2,7 +2,7 @@
  * What Calico needs in each OpenStack file, per release (reference openstack.md §2), as
  * data: `render` prints it, `apply` merges it, `check` verifies it.
  */
-import {NotFoundError} from '../errors.js'
+import {NotFoundError, UsageError} from '../errors.js'
 import {didYouMean} from '../lib/did-you-mean.js'
 import {OpenStackRelease, isPreLiberty, metadataProxyOption} from './releases.js'
 
@@ -17,22 +17,39 @@ export const DEFAULT_PATHS: Record<OpenStackFileKind, string> = {
   'dhcp_agent.ini': '/etc/neutron/dhcp_agent.ini',
 }
 
-/** Accept the file kind with its usual aliases (`nova`, `ml2`, `dhcp`); NotFoundError (4) otherwise. */
-export function resolveFileKind(input: string): OpenStackFileKind {
+const KIND_ALIASES: Record<string, OpenStackFileKind> = {
+  nova: 'nova.conf', 'nova.conf': 'nova.conf',
+  neutron: 'neutron.conf', 'neutron.conf': 'neutron.conf',
+  ml2: 'ml2_conf.ini', ml2_conf: 'ml2_conf.ini', 'ml2_conf.ini': 'ml2_conf.ini',
+  dhcp: 'dhcp_agent.ini', dhcp_agent: 'dhcp_agent.ini', 'dhcp_agent.ini': 'dhcp_agent.ini',
+}
+
+/**
+ * Accept the file kind with its usual aliases (`nova`, `ml2`, `dhcp`); NotFoundError (4) otherwise.
+ * `all` is a kind only where the command takes it (`render`); elsewhere it is a usage error (2).
+ */
+export function resolveFileKind(input: string, options: {all?: boolean} = {}): OpenStackFileKind {
   const s = input.trim().toLowerCase()
-  const aliases: Record<string, OpenStackFileKind> = {
-    nova: 'nova.conf', 'nova.conf': 'nova.conf',
-    neutron: 'neutron.conf', 'neutron.conf': 'neutron.conf',
-    ml2: 'ml2_conf.ini', ml2_conf: 'ml2_conf.ini', 'ml2_conf.ini': 'ml2_conf.ini',
-    dhcp: 'dhcp_agent.ini', dhcp_agent: 'dhcp_agent.ini', 'dhcp_agent.ini': 'dhcp_agent.ini',
-  }
-  const kind = aliases[s]
+  const kind = KIND_ALIASES[s]
   if (kind) return kind
-  const close = didYouMean(input, [...FILE_KINDS, 'all'], 2)
+  if (s === 'all' && !options.all) {
+    throw new UsageError('"all" names four files; this command edits one', {
+      hint: `give one kind (${FILE_KINDS.join(', ')}) and run it once per file; \`felixctl openstack render all\` prints all four`,
+      code: 'one-file-kind',
+    })
+  }
+  const valid = options.all ? [...FILE_KINDS, 'all'] : [...FILE_KINDS]
+  const close = didYouMean(input, valid, 2).filter((c) => c !== s)
   throw new NotFoundError(`unknown OpenStack file kind "${input}"`, {
-    hint: (close.length ? `did you mean ${close.join(' or ')}? ` : '') + `valid kinds: ${FILE_KINDS.join(', ')}, all`,
+    hint: (close.length ? `did you mean ${close.join(' or ')}? ` : '') + `valid kinds: ${valid.join(', ')}`,
     code: 'unknown-file-kind',
   })
+}
+
+/** The kind a file's name says it is (`/etc/nova/nova.conf` is nova.conf), or null. */
+export function fileKindFromPath(path: string): OpenStackFileKind | null {
+  const name = path.slice(path.lastIndexOf('/') + 1)
+  return (FILE_KINDS as readonly string[]).includes(name) ? (name as OpenStackFileKind) : null
 }
 
 export type SettingType = 'bool' | 'int' | 'list' | 'string' | 'plugin'

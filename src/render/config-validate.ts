@@ -6,7 +6,7 @@ import {painter, toJson, toYaml} from './format.js'
 
 export async function renderConfigValidate(r: ConfigValidateResult, format: string, colour = false): Promise<string> {
   if (format === 'json' || format === 'yaml') {
-    const doc = {felixVersion: r.felixVersion, hosts: r.hosts, fatal: r.fatal, ok: r.exitCode === 0, counts: r.counts, problems: r.problems, diagnostics: diagnosticsJson([], r.warnings)}
+    const doc = {felixVersion: r.felixVersion, hosts: r.hosts, fatal: r.fatal, ok: r.exitCode === 0, status: r.status, counts: r.counts, problems: r.problems, diagnostics: diagnosticsJson([], r.warnings)}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
@@ -19,6 +19,7 @@ export async function renderConfigValidate(r: ConfigValidateResult, format: stri
   }
   const scope = r.hosts.length === 1 ? `host ${showField(r.hosts[0])}` : `${r.hosts.length} host directories`
   out += `${r.problems.length ? '\n' : ''}${r.counts.error} error(s), ${r.counts.warning} warning(s), ${r.counts.info} note(s) for ${scope}: `
-  out += r.exitCode === 0 ? p.green('OK') + (r.counts.warning ? ' (warnings do not fail without --strict)' : '') : p.red('FAILED')
+  if (r.status === 'not-checked') out += p.red('NOT CHECKED') + ' (the etcd layers could not be read)'
+  else out += r.exitCode === 0 ? p.green('OK') + (r.counts.warning ? ' (warnings do not fail without --strict)' : '') : p.red('FAILED')
   return terminalText(out + '\n', colour)
 }

@@ -70,6 +70,6 @@ export function renderOpenStackCheck(result: OpenStackCheckResult, format: 'tabl
   const s = result.summary
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
   const head = rows.length ? renderTable({head: ['SEVERITY', 'CODE', 'WHERE', 'PROBLEM', 'FIX'], rows, paint}) : ''
-  const verdict = result.ok ? paint.green('ok') : paint.red('requirements broken')
+  const verdict = result.status === 'ok' ? paint.green('ok') : result.status === 'not-checked' ? paint.red('not checked (no file found; name them with --nova, --neutron, --ml2, --dhcp)') : paint.red('requirements broken')
   return terminalText(`${head}OpenStack ${result.release.label}: ${verdict}: ${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${plural(s.infos, 'info')}\n`, paint.bold('x') !== 'x')
 }

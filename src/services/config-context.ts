@@ -131,6 +131,34 @@ export function readLocalLayers(options: LocalSourceOptions): LocalLayers {
   return {env, envDiagnostics, file, warnings}
 }
 
+/**
+ * The flags that selected the data, as a command-line suffix: a hint that is a command must read
+ * what the check read (item: printed fix commands run as printed). `forWrite`: a snapshot is
+ * read-only, so a write names the etcd to change instead (a placeholder the operator fills in).
+ */
+export function selectionFlags(o: ConfigContextOptions, host: string | null | undefined = o.host, forWrite = false): string {
+  const out: string[] = []
+  const add = (flag: string, v: string | number | undefined | null) => {
+    if (v !== undefined && v !== null && v !== '') out.push(flag, shellWord(String(v)))
+  }
+  add('--host', host)
+  add('-c', o.configFile)
+  add('--env-file', o.envFile)
+  add('--pid', o.pid)
+  if (o.snapshot !== undefined && forWrite) out.push('--etcd-endpoints', '<the etcd the snapshot came from>')
+  else add('--snapshot', o.snapshot)
+  add('--datastore-type', o.datastoreType)
+  add('--etcd-endpoints', o.etcdEndpoints?.join(','))
+  add('--etcd-ca-file', o.etcdCaFile)
+  add('--etcd-cert-file', o.etcdCertFile)
+  add('--etcd-key-file', o.etcdKeyFile)
+  return out.length ? ` ${out.join(' ')}` : ''
+}
+
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`
+}
+
 /** Where felixctl connects: Felix's own settings from env + file, overridden by felixctl's flags. */
 export function connectionFor(resolution: Resolution, options: DatastoreOptions): DatastoreConnection {
   const felixType = resolution.datastore.type

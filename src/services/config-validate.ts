@@ -7,7 +7,7 @@ import {hostEntries, hostsWithConfig} from '../layers/etcd.js'
 import {Diagnostic, Fatal, Resolution} from '../resolve/types.js'
 import {resolveFelixConfig} from '../resolve/resolve.js'
 import {realFileProbe} from '../params/kinds.js'
-import {ConfigContextOptions, buildConfigContext, readyWarning} from './config-context.js'
+import {ConfigContext, ConfigContextOptions, buildConfigContext, readyWarning, selectionFlags} from './config-context.js'
 
 export interface Problem extends Diagnostic {
   /** The host directory the problem was found for (--all-hosts), or null. */
@@ -22,13 +22,16 @@ export interface ConfigValidateResult {
   problems: Problem[]
   counts: {error: number; warning: number; info: number}
   strict: boolean
-  exitCode: 0 | 3
+  /** `not-checked`: a layer could not be read (--allow-partial without etcd), so no verdict (exit 5). */
+  status: 'ok' | 'failed' | 'not-checked'
+  exitCode: 0 | 3 | 5
   warnings: string[]
 }
 
 const TLS_PARAMS = new Set(['EtcdCaFile', 'EtcdCertFile', 'EtcdKeyFile'])
 
-export function problemsOf(r: Resolution, host: string | null): Problem[] {
+/** `flags`: the flags that selected the data, carried by hints that are commands. */
+export function problemsOf(r: Resolution, host: string | null, flags = ''): Problem[] {
   const out: Problem[] = []
   if (r.fatal) {
     out.push({
@@ -38,7 +41,7 @@ export function problemsOf(r: Resolution, host: string | null): Problem[] {
       layer: r.fatal.layer,
       origin: null,
       message: `Felix would not start (stage ${r.fatal.stage}): ${r.fatal.message}`,
-      hint: r.fatal.stage === 'file-load' ? 'fix the config file syntax at the line named' : r.fatal.param ? `felixctl config get ${r.fatal.param} shows every layer that sets it` : null,
+      hint: r.fatal.stage === 'file-load' ? 'fix the config file syntax at the line named' : r.fatal.param ? `felixctl config get ${r.fatal.param}${flags} shows every layer that sets it` : null,
       host,
     })
   }
@@ -66,8 +69,9 @@ function summarise(problems: Problem[]): ConfigValidateResult['counts'] {
   return counts
 }
 
-export async function configValidate(options: ConfigContextOptions & {allHosts?: boolean; strict?: boolean}): Promise<ConfigValidateResult> {
-  const ctx = await buildConfigContext({...options, readAllHosts: options.allHosts})
+/** `context`: an already built context (doctor shares its one datastore read); built here otherwise. */
+export async function configValidate(options: ConfigContextOptions & {allHosts?: boolean; strict?: boolean}, context?: ConfigContext): Promise<ConfigValidateResult> {
+  const ctx = context ?? (await buildConfigContext({...options, readAllHosts: options.allHosts}))
   const warnings = [...ctx.warnings]
   let problems: Problem[]
   let hosts: string[]
@@ -82,7 +86,7 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
     warnings.push('note: --all-hosts evaluates the etcd layers of each host directory; the env and file layers of remote hosts are not visible')
     for (const h of hosts) {
       const r = resolveFelixConfig({registry: ctx.registry, kernelHostname: h, env: [], file: {state: 'absent'}, datastore: {state: 'loaded', kvs: [...kvs.filter((kv) => !kv.key.startsWith('/calico/v1/host/')), ...hostEntriesAsKvs(kvs, h)]}, probe})
-      for (const p of problemsOf(r, h)) {
+      for (const p of problemsOf(r, h, selectionFlags(options, h))) {
         // A problem in global etcd shows up for every host: report it once.
         const globalOnly = p.layer === 'global' || (p.origin?.key?.startsWith('/calico/v1/config/') ?? false)
         const key = globalOnly ? `${p.code}|${p.param}|${p.origin?.key}|${p.message}` : `${h}|${p.code}|${p.param}|${p.message}`
@@ -94,7 +98,7 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
     }
   } else {
     hosts = [ctx.resolution.host]
-    problems = problemsOf(ctx.resolution, null)
+    problems = problemsOf(ctx.resolution, null, selectionFlags(options))
   }
   if (options.configFile !== undefined && ctx.local.file.state === 'absent') {
     // Felix runs without a missing file, but a file named on the command line that is not there is likely a typo.
@@ -104,8 +108,10 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
   if (ready) problems.push({severity: 'warning', code: 'datastore-not-ready', param: null, layer: null, origin: {type: 'etcd', key: '/calico/v1/Ready'}, message: ready, hint: 'set /calico/v1/Ready to "true" once the datastore is initialised (calicoctl does this)', host: null})
   const counts = summarise(problems)
   const strict = Boolean(options.strict)
-  const exitCode = counts.error > 0 || (strict && counts.warning > 0) ? 3 : 0
-  return {felixVersion: ctx.registry.felixVersion, hosts, fatal, problems, counts, strict, exitCode, warnings}
+  const failed = counts.error > 0 || (strict && counts.warning > 0)
+  const status = ctx.datastoreRead.unavailable ? 'not-checked' : failed ? 'failed' : 'ok'
+  const exitCode = status === 'not-checked' ? 5 : failed ? 3 : 0
+  return {felixVersion: ctx.registry.felixVersion, hosts, fatal, problems, counts, strict, status, exitCode, warnings}
 }
 
 function hostEntriesAsKvs(kvs: readonly {key: string; value: string}[], host: string) {

@@ -1,8 +1,8 @@
 /** `datastore status` and `datastore export`: connect the way Felix would, read both config directories once. */
 import {DatastoreError} from '../errors.js'
 import {hostsWithConfig} from '../layers/etcd.js'
-import {READY_KEY} from '../datastore/types.js'
-import {ConfigContextOptions, connectionFor, openConfiguredDatastore, readyWarning, resolveLocal} from './config-context.js'
+import {ConfigTree, READY_KEY} from '../datastore/types.js'
+import {ConfigContext, ConfigContextOptions, connectionFor, openConfiguredDatastore, readyWarning, resolveLocal} from './config-context.js'
 import {Resolution} from '../resolve/types.js'
 
 export interface DatastoreStatusResult {
@@ -26,41 +26,64 @@ function felixLocalView(options: ConfigContextOptions): Resolution {
   return resolveLocal(options).localOnly
 }
 
+type ReadOutcome = {tree: ConfigTree; endpoints: string[]} | {error: string}
+
+/** The status from one read (or its failure); `type` and `endpoints` are where felixctl connected. */
+function statusOf(type: string, endpoints: string[], outcome: ReadOutcome, elapsedMs: number): DatastoreStatusResult {
+  const apiVersion = type === 'snapshot' ? 'snapshot' : type === 'etcdv3' ? 'v3' : type === 'etcdv2' ? 'v2' : 'none'
+  const base = {type, endpoints, apiVersion, ready: null, readyProblem: null, globalKeys: 0, hostsWithConfig: 0, hostKeys: 0, revision: null, elapsedMs} as const
+  if (type === 'kubernetes') {
+    return {...base, reachable: false, error: 'DatastoreType is kubernetes: Felix 2.0 reads no configuration from etcd', elapsedMs: 0, exitCode: 0}
+  }
+  if ('error' in outcome) return {...base, reachable: false, error: outcome.error, exitCode: 5}
+  const {tree} = outcome
+  const globalKeys = tree.kvs.filter((kv) => kv.key.startsWith('/calico/v1/config/')).length
+  return {
+    ...base,
+    endpoints: outcome.endpoints,
+    reachable: true,
+    error: null,
+    ready: tree.ready,
+    readyProblem: type === 'snapshot' && tree.ready === null ? null : readyWarning(tree.ready),
+    globalKeys,
+    hostsWithConfig: hostsWithConfig(tree.kvs).length,
+    hostKeys: tree.kvs.length - globalKeys,
+    revision: tree.revision ?? null,
+    exitCode: 0,
+  }
+}
+
 export async function datastoreStatus(options: ConfigContextOptions): Promise<DatastoreStatusResult> {
   const view = felixLocalView(options)
   const conn = connectionFor(view, options)
   const type = options.snapshot !== undefined ? 'snapshot' : conn.type
-  const apiVersion = type === 'snapshot' ? 'snapshot' : type === 'etcdv3' ? 'v3' : type === 'etcdv2' ? 'v2' : 'none'
   const endpoints = options.snapshot !== undefined ? [options.snapshot] : conn.endpoints
   const t0 = Date.now()
-  const base = {type, endpoints, apiVersion, ready: null, readyProblem: null, globalKeys: 0, hostsWithConfig: 0, hostKeys: 0, revision: null} as const
-  if (type === 'kubernetes') {
-    return {...base, reachable: false, error: 'DatastoreType is kubernetes: Felix 2.0 reads no configuration from etcd', elapsedMs: 0, exitCode: 0}
-  }
+  if (type === 'kubernetes') return statusOf(type, endpoints, {error: ''}, 0)
   const ds = await openConfiguredDatastore(view, options)
   try {
     const tree = await ds.readConfig()
-    const globalKeys = tree.kvs.filter((kv) => kv.key.startsWith('/calico/v1/config/')).length
-    return {
-      ...base,
-      endpoints: [...ds.endpoints],
-      reachable: true,
-      error: null,
-      ready: tree.ready,
-      readyProblem: type === 'snapshot' && tree.ready === null ? null : readyWarning(tree.ready),
-      globalKeys,
-      hostsWithConfig: hostsWithConfig(tree.kvs).length,
-      hostKeys: tree.kvs.length - globalKeys,
-      revision: tree.revision ?? null,
-      elapsedMs: Date.now() - t0,
-      exitCode: 0,
-    }
+    return statusOf(type, endpoints, {tree, endpoints: [...ds.endpoints]}, Date.now() - t0)
   } catch (error) {
     if (!(error instanceof DatastoreError)) throw error
-    return {...base, reachable: false, error: error.message, elapsedMs: Date.now() - t0, exitCode: 5}
+    return statusOf(type, endpoints, {error: error.message}, Date.now() - t0)
   } finally {
     await ds.close()
   }
+}
+
+/**
+ * The status from a context that already read every host directory (doctor reads the datastore
+ * once for all its parts), or null when the context did not read it (Felix would stop before connecting).
+ */
+export function datastoreStatusOfContext(ctx: ConfigContext, options: ConfigContextOptions, elapsedMs: number): DatastoreStatusResult | null {
+  const read = ctx.datastoreRead
+  if (read.kind === 'none' && read.unavailable === undefined) return null
+  const conn = connectionFor(felixLocalView(options), options)
+  const type = options.snapshot !== undefined ? 'snapshot' : conn.type
+  const endpoints = options.snapshot !== undefined ? [options.snapshot] : conn.endpoints
+  if (read.tree) return statusOf(type, endpoints, {tree: read.tree, endpoints: read.endpoints}, elapsedMs)
+  return statusOf(type, endpoints, {error: read.unavailable ?? ''}, elapsedMs)
 }
 
 export interface DatastoreExportResult {

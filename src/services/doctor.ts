@@ -6,9 +6,9 @@
 import {existsSync} from 'node:fs'
 import {FelixctlError} from '../errors.js'
 import {DEFAULT_PATHS, FILE_KINDS, OpenStackFileKind} from '../openstack/requirements.js'
-import {ConfigContextOptions} from './config-context.js'
+import {ConfigContext, ConfigContextOptions, buildConfigContext, selectionFlags} from './config-context.js'
 import {configValidate, ConfigValidateResult} from './config-validate.js'
-import {datastoreStatus, DatastoreStatusResult} from './datastore.js'
+import {datastoreStatus, datastoreStatusOfContext, DatastoreStatusResult} from './datastore.js'
 import {checkSysctl, SysctlCheckResult} from './sysctl.js'
 import {openstackCheck, OpenStackCheckResult} from './openstack-check.js'
 
@@ -59,21 +59,21 @@ async function part<T>(name: DoctorPartName, run: () => Promise<T> | T, exitOf: 
 }
 
 function configFix(p: ConfigValidateResult['problems'][number], o: DoctorOptions): string | null {
-  // A fix is a command to copy: it names the same files and datastore the check used.
-  const file = o.configFile ? ` -c ${o.configFile}` : ''
-  const env = o.envFile ? ` --env-file ${o.envFile}` : ''
-  const etcd = (o.datastoreType ? ` --datastore-type ${o.datastoreType}` : '') + (o.etcdEndpoints?.length ? ` --etcd-endpoints ${o.etcdEndpoints.join(',')}` : '')
-  const where = (p.host ? ` --host ${p.host}` : o.host ? ` --host ${o.host}` : '') + file + env + etcd
+  // A fix is a command to copy: it names the same host, files and datastore the check used.
+  const read = selectionFlags(o, p.host ?? o.host)
+  const host = selectionFlags(o, p.host ?? o.host, true)
+  const global = selectionFlags(o, null, true)
+  const file = selectionFlags({configFile: o.configFile}, null)
   switch (p.code) {
     case 'local-only-in-etcd':
     case 'unknown-param':
-      if (p.origin?.key) return `felixctl config unset ${p.origin.key.split('/').pop()} --layer ${p.layer}${p.layer === 'host' ? where : file + env + etcd}${p.code === 'unknown-param' ? ' --force' : ''}`
+      if (p.origin?.key) return `felixctl config unset ${p.origin.key.split('/').pop()} --layer ${p.layer}${p.layer === 'host' ? host : global}${p.code === 'unknown-param' ? ' --force' : ''}`
       break
     case 'fatal-value':
     case 'shadowed-fatal':
     case 'invalid-value':
       if (p.param && (p.layer === 'global' || p.layer === 'host')) {
-        const scope = p.layer === 'host' ? where : file + env + etcd
+        const scope = p.layer === 'host' ? host : global
         return `felixctl config set ${p.param} <valid value> --layer ${p.layer}${scope}   (or: felixctl config unset ${p.param} --layer ${p.layer}${scope})`
       }
       if (p.param && p.layer === 'file') return `felixctl config set ${p.param} <valid value> --layer file${file}`
@@ -83,18 +83,33 @@ function configFix(p: ConfigValidateResult['problems'][number], o: DoctorOptions
       if (p.param && p.layer === 'file') return `felixctl config set ${p.param} <value> --layer file --fix-spelling${file}`
       break
     case 'felix-would-not-start':
-      if (p.param) return `felixctl config get ${p.param}${where}`
+      if (p.param) return `felixctl config get ${p.param}${read}`
   }
   return p.hint
 }
 
 export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   const results = []
+  // One read of the datastore (every host directory) serves the config and datastore parts:
+  // an unreachable etcd costs one --etcd-timeout, not one per part.
+  const t0 = Date.now()
+  let ctx: ConfigContext | FelixctlError
+  try {
+    ctx = await buildConfigContext({...options, allowPartial: true, readAllHosts: true})
+  } catch (error) {
+    if (!(error instanceof FelixctlError)) throw error
+    ctx = error
+  }
+  const elapsedMs = Date.now() - t0
+  const shared = <T>(use: (c: ConfigContext) => T): T => {
+    if (ctx instanceof FelixctlError) throw ctx
+    return use(ctx)
+  }
   results.push(
     await part<ConfigValidateResult>(
       'config',
-      // The datastore part reports an unreachable etcd; here the local layers are still checked.
-      () => configValidate({...options, allowPartial: true}),
+      // The datastore part says why etcd could not be read; here the config is "not checked" then (exit 5).
+      () => shared((c) => configValidate(options, c)),
       (r) => r.exitCode,
       (r) => r.problems.map((p) => ({part: 'config', severity: p.severity, code: p.code, message: p.host ? `[${p.host}] ${p.message}` : p.message, fix: configFix(p, options)})),
     ),
@@ -102,7 +117,8 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   results.push(
     await part<DatastoreStatusResult>(
       'datastore',
-      () => datastoreStatus(options),
+      // Felix would stop before connecting (a broken felix.cfg): the context did not read etcd, so look here.
+      () => shared((c) => datastoreStatusOfContext(c, options, elapsedMs)) ?? datastoreStatus(options),
       (r) => r.exitCode,
       (r) => {
         const out: DoctorFinding[] = []
@@ -134,11 +150,13 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
       await part<OpenStackCheckResult>(
         'openstack',
         () => openstackCheck({paths: options.openstackPaths, release: options.release}),
-        (r) => (r.ok ? 0 : 3),
-        (r) =>
-          r.findings
+        (r) => r.exitCode,
+        (r): DoctorFinding[] => [
+          ...(r.status === 'not-checked' ? [{part: 'openstack' as const, severity: 'error' as const, code: 'not-checked', message: 'no OpenStack file was found to check', fix: 'name the files: --nova, --neutron, --ml2, --dhcp PATH'}] : []),
+          ...r.findings
             .filter((f) => f.severity !== 'info' || !/skipped|does not exist/.test(f.message))
-            .map((f) => ({part: 'openstack', severity: f.severity, code: f.code, message: `${f.file}${f.line ? `:${f.line}` : ''}: ${f.message}`, fix: f.severity === 'error' ? `felixctl openstack apply ${f.layer} --file ${f.file}${options.release ? ` --release ${options.release}` : ''}` : f.fix})),
+            .map((f) => ({part: 'openstack' as const, severity: f.severity, code: f.code, message: `${f.file}${f.line ? `:${f.line}` : ''}: ${f.message}`, fix: f.severity === 'error' ? `felixctl openstack apply ${f.layer} --file ${f.file}${options.release ? ` --release ${options.release}` : ''}` : f.fix})),
+        ],
       ),
     )
   } else {

@@ -4,7 +4,7 @@
  * order, unrelated and repeated keys stay byte for byte. Written atomically.
  */
 import {copyFileSync} from 'node:fs'
-import {CheckFailedError, LocalIoError, localIoErrorFrom} from '../errors.js'
+import {CheckFailedError, LocalIoError, NotFoundError, UsageError, localIoErrorFrom} from '../errors.js'
 import {
   OsloIniDocument, OsloIniParseError, decodeOsloText, getOsloValue, insertOsloValue, parseOsloBool, parseOsloInt, parseOsloList, parseOsloIni,
   replaceOsloValue, serializeOsloIni,
@@ -12,13 +12,14 @@ import {
 import {FileSnapshot, readForEdit, writeAtomic} from '../lib/atomic-write.js'
 import {unifiedDiff} from '../lib/diff.js'
 import {resolveOpenStackRelease} from '../openstack/releases.js'
-import {EtcdOptions, ML2_PLUGIN_CLASS, OpenStackFileKind, OpenStackSetting, requirementsFor, resolveFileKind} from '../openstack/requirements.js'
+import {DEFAULT_PATHS, EtcdOptions, FILE_KINDS, ML2_PLUGIN_CLASS, OpenStackFileKind, OpenStackSetting, fileKindFromPath, requirementsFor, resolveFileKind} from '../openstack/requirements.js'
 import {confDirFiles, confDirFor} from '../openstack/sources.js'
 import {checkEtcdOptions, releaseSummary} from './openstack-render.js'
 
 export interface OpenStackApplyOptions {
+  /** The file kind (`nova.conf`, `ml2`), or, without `path`, the file's path whose name says its kind. */
   file: string
-  path: string
+  path?: string
   release?: string
   etcd?: EtcdOptions
   dryRun?: boolean
@@ -110,18 +111,37 @@ export function applySettings(doc: OsloIniDocument, settings: OpenStackSetting[]
   return {doc, changes}
 }
 
+/** `apply KIND --file PATH`, or `apply PATH` where the file's name says its kind (`/etc/nova/nova.conf`). */
+export function applyTarget(arg: string, path: string | undefined): {file: OpenStackFileKind; path: string} {
+  if (path !== undefined) return {file: resolveFileKind(arg), path}
+  const byName = fileKindFromPath(arg)
+  // A bare `nova.conf` stays the kind it always was: a path needs a slash (`./nova.conf`).
+  if (byName && arg.includes('/')) return {file: byName, path: arg}
+  if (arg.includes('/')) {
+    throw new NotFoundError(`cannot tell which OpenStack file ${arg} is from its name`, {
+      hint: `name the kind: felixctl openstack apply KIND --file ${arg} (KIND: ${FILE_KINDS.join(', ')})`,
+      code: 'unknown-file-kind',
+    })
+  }
+  const kind = resolveFileKind(arg)
+  throw new UsageError(`which ${kind} should felixctl edit? name it with --file PATH, or give its path instead of the kind`, {
+    hint: `felixctl openstack apply ${kind} --file ./${kind}, or felixctl openstack apply ${DEFAULT_PATHS[kind]}`,
+    code: 'missing-file',
+  })
+}
+
 export function openstackApply(options: OpenStackApplyOptions): OpenStackApplyResult {
-  const file = resolveFileKind(options.file)
+  const {file, path} = applyTarget(options.file, options.path)
   const release = resolveOpenStackRelease(options.release)
   const req = requirementsFor(file, release, checkEtcdOptions(options.etcd ?? {}))
   let snapshot: FileSnapshot
   try {
-    snapshot = readForEdit(options.path, {allowMissing: options.create, followSymlinks: options.followSymlinks})
+    snapshot = readForEdit(path, {allowMissing: options.create, followSymlinks: options.followSymlinks})
   } catch (error) {
     if (error instanceof LocalIoError && error.code === 'file-enoent') {
-      throw new LocalIoError(`cannot apply to ${options.path}: no such file`, {
-        path: options.path,
-        hint: `check the path, or pass --create to create ${options.path} with only Calico's settings`,
+      throw new LocalIoError(`cannot apply to ${path}: no such file`, {
+        path: path,
+        hint: `check the path, or pass --create to create ${path} with only Calico's settings`,
         code: 'file-enoent',
       })
     }
@@ -134,7 +154,7 @@ export function openstackApply(options: OpenStackApplyOptions): OpenStackApplyRe
     doc = parseOsloIni(oldText)
   } catch (error) {
     if (error instanceof OsloIniParseError) {
-      const where = error.line > 0 ? `${options.path}:${error.line}` : options.path
+      const where = error.line > 0 ? `${path}:${error.line}` : path
       throw new CheckFailedError(`oslo.config cannot read ${where}: ${error.reason}${error.line > 0 ? ` (${JSON.stringify(error.lineText)})` : ''}; nothing was written`, {
         hint: 'the service would not start with this file either: fix it by hand first (`felixctl openstack check` shows every problem)',
         code: 'file-unparsable',
@@ -144,16 +164,16 @@ export function openstackApply(options: OpenStackApplyOptions): OpenStackApplyRe
   }
   const {doc: newDoc, changes} = applySettings(doc, req.settings)
   const notes = [...req.notes]
-  const dir = confDirFor(options.path)
+  const dir = confDirFor(path)
   const overrides = dir ? confDirFiles(dir) : []
   if (overrides.length) {
-    notes.push(`${dir} holds ${overrides.length} file(s) that the service reads after ${options.path} and that may override it; apply edits only ${options.path}: run \`felixctl openstack check\` to see the result`)
+    notes.push(`${dir} holds ${overrides.length} file(s) that the service reads after ${path} and that may override it; apply edits only ${path}: run \`felixctl openstack check\` to see the result`)
   }
   const newText = serializeOsloIni(newDoc)
   const changed = newText !== oldText
-  const diff = unifiedDiff(oldText, newText, snapshot.exists ? `${options.path}` : '/dev/null', `${options.path}`)
+  const diff = unifiedDiff(oldText, newText, snapshot.exists ? `${path}` : '/dev/null', `${path}`)
   const result: OpenStackApplyResult = {
-    file, path: options.path, release: releaseSummary(release), created: !snapshot.exists && !options.dryRun, changed,
+    file, path: path, release: releaseSummary(release), created: !snapshot.exists && !options.dryRun, changed,
     written: false, dryRun: Boolean(options.dryRun), changes, notes, diff,
   }
   if (!changed || options.dryRun) {
@@ -161,7 +181,7 @@ export function openstackApply(options: OpenStackApplyOptions): OpenStackApplyRe
     return result
   }
   if (options.backup && snapshot.exists) {
-    const backupPath = `${options.path}.bak`
+    const backupPath = `${path}.bak`
     try {
       // copyFile keeps the mode; the backup holds the same secrets as the original.
       copyFileSync(snapshot.realPath, backupPath)

@@ -51,6 +51,9 @@ export interface OpenStackCheckResult {
   findings: OpenStackFinding[]
   summary: {errors: number; warnings: number; infos: number}
   ok: boolean
+  /** `not-checked`: no file was there to look at, which is not a pass (exit 3). */
+  status: 'ok' | 'failed' | 'not-checked'
+  exitCode: 0 | 3
 }
 
 const INLINE_COMMENT_HINT = ' oslo.config has no inline comments: everything after "=" is the value, "#" included.'
@@ -246,7 +249,9 @@ export function openstackCheck(options: OpenStackCheckOptions): OpenStackCheckRe
   }
   const count = (s: Severity) => findings.filter((x) => x.severity === s).length
   const summary = {errors: count('error'), warnings: count('warning'), infos: count('info')}
-  return {release: releaseSummary(release), files, findings, summary, ok: summary.errors === 0}
+  const looked = files.some((x) => x.present)
+  const status = !looked ? 'not-checked' : summary.errors === 0 ? 'ok' : 'failed'
+  return {release: releaseSummary(release), files, findings, summary, ok: status === 'ok', status, exitCode: status === 'ok' ? 0 : 3}
 }
 
 export function kindFlag(kind: OpenStackFileKind): string {

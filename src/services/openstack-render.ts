@@ -46,6 +46,6 @@ export function openstackRender(options: OpenStackRenderOptions): OpenStackRende
   checkEtcdOptions(options.etcd ?? {})
   const release = resolveOpenStackRelease(options.release)
   // `all`, one kind, or a comma-separated list of kinds (what the interactive prompt returns).
-  const kinds: OpenStackFileKind[] = options.file.trim().toLowerCase() === 'all' ? [...FILE_KINDS] : [...new Set(options.file.split(',').map(resolveFileKind))]
+  const kinds: OpenStackFileKind[] = options.file.split(',').some((k) => k.trim().toLowerCase() === 'all') ? [...FILE_KINDS] : [...new Set(options.file.split(',').map((k) => resolveFileKind(k, {all: true})))]
   return {release: releaseSummary(release), files: kinds.map((k) => requirementsFor(k, release, options.etcd ?? {}))}
 }

@@ -7,7 +7,7 @@
  * `apply` evaluates its own plan with the same code as `check` before writing
  * anything (and --dry-run shows the "after" column without writing).
  */
-import {accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {posix, resolve as resolvePath} from 'node:path'
 import {CheckFailedError, LocalIoError, UsageError, localIoErrorFrom} from '../errors.js'
 import {readForEdit, writeAtomic, type FileSnapshot} from '../lib/atomic-write.js'
@@ -20,6 +20,7 @@ import {
   sysctlKeyMatches,
 } from '../formats/sysctl-conf.js'
 import {fileDiff} from '../lib/diff.js'
+import {readRegularFile} from '../lib/read-file.js'
 
 export const CONNTRACK_MAX_KEY = 'net.netfilter.nf_conntrack_max'
 const KEY_PATH = 'net/netfilter/nf_conntrack_max'
@@ -166,11 +167,8 @@ export class SysctlTree {
       }
       if (st.isDirectory()) return {kind: 'dir'}
       if (st.isCharacterDevice() || st.isBlockDevice()) return {kind: 'masked', realPath: cur}
-      try {
-        return {kind: 'file', text: readFileSync(this.abs(cur), 'utf8'), realPath: cur}
-      } catch (error) {
-        throw localIoErrorFrom(error, this.abs(cur), 'read')
-      }
+      // The guarded reader: a FIFO or socket in a conf.d directory is exit 6, never a hang.
+      return {kind: 'file', text: readRegularFile(this.abs(cur), 'sysctl file').toString('utf8'), realPath: cur}
     }
     throw new LocalIoError(`cannot read ${this.abs(p)}: too many levels of symbolic links`, {path: this.abs(p), hint: 'fix the symbolic link loop', code: 'file-eloop'})
   }
@@ -272,11 +270,11 @@ function readLiveValue(tree: SysctlTree, name: string): {value: number | null; e
   const path = tree.abs(`${PROC_DIR}/${name}`)
   let text: string
   try {
-    text = readFileSync(path, 'utf8')
+    text = readRegularFile(path, 'sysctl value').toString('utf8')
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return {value: null, exists: false, writable: null}
-    throw localIoErrorFrom(error, path, 'read')
+    const code = (error as LocalIoError).code
+    if (code === 'file-enoent' || code === 'file-enotdir') return {value: null, exists: false, writable: null}
+    throw error
   }
   let writable: boolean | null = null
   try {

@@ -1,9 +1,10 @@
 /** End-to-end: what surrounds the commands — help with examples, did-you-mean, version, completion. */
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {REPO_ROOT, runCli} from '../helpers/cli.js'
+import {CLI, REPO_ROOT, runCli} from '../helpers/cli.js'
 
 const manifest = () => JSON.parse(readFileSync(join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {examples?: unknown[]; hidden?: boolean; pluginType?: string}>}
 
@@ -52,4 +53,24 @@ describe('the CLI shell', () => {
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /FELIXCTL_AC_BASH_SETUP_PATH/)
   })
+
+  // `felixctl ... | head -1`: the reader is gone before felixctl writes (deterministic: the pipe is
+  // closed before the child starts writing), so every write meets EPIPE.
+  for (const args of [
+    ['--help'],
+    ['help', 'config', 'get'],
+    ['config', 'list', '--host', 'node2', '-c', 'examples/felix.cfg', '--snapshot', 'examples/snapshot.json', '-o', 'json'],
+    ['sysctl', 'check', '--root', 'test/fixtures/sysctl/debian-fresh'],
+    ['doctor', '--host', 'node2', '-c', 'examples/felix.cfg', '--snapshot', 'examples/snapshot.json', '--root', 'test/fixtures/sysctl/debian-fresh'],
+  ]) {
+    test(`a closed stdout ends \`felixctl ${args.join(' ')}\` quietly with 0`, async () => {
+      const child = spawn(process.execPath, ['--', CLI, ...args], {cwd: REPO_ROOT, env: {PATH: process.env.PATH, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+      child.stdout.destroy()
+      let stderr = ''
+      child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
+      assert.equal(stderr, '')
+      assert.equal(code, 0)
+    })
+  }
 })

@@ -1,55 +1,63 @@
 /** `config set` with no VALUE on a TTY prompts (choices for oneof, validation as you type); run under script(1) for a real pty. */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {CLI, REPO_ROOT} from '../helpers/cli.js'
+import {REPO_ROOT} from '../helpers/cli.js'
+import {haveScript, onPty} from '../helpers/pty.js'
 import {needTool} from '../helpers/tools.js'
 
-const haveScript = spawnSync('script', ['--version'], {stdio: 'ignore'}).status === 0
-
-/** Run the CLI on a pty, typing each input after a pause; returns the screen text and the exit code. */
-function onPty(args: string[], inputs: string[]): Promise<{code: number | null; screen: string}> {
-  const cmd = ['node', '--', CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')
-  const child = spawn('script', ['-qec', cmd, '/dev/null'], {cwd: REPO_ROOT, env: {...process.env, NO_COLOR: '1'}, stdio: ['pipe', 'pipe', 'pipe']})
-  let screen = ''
-  child.stdout.setEncoding('utf8').on('data', (d) => (screen += d))
-  child.stderr.setEncoding('utf8').on('data', (d) => (screen += d))
-  // Type only once the prompt is on the screen (a loaded machine can take seconds to get there),
-  // then leave each key time to be handled.
-  const pending = [...inputs]
-  const typer = setInterval(() => {
-    if (!screen.includes('Value for')) return
-    const next = pending.shift()
-    if (next === undefined) {
-      clearInterval(typer)
-      setTimeout(() => child.stdin.end(), 1000)
-    } else child.stdin.write(next)
-  }, 1000)
-  // A safety net against a hang only, far above any run time.
-  const killer = setTimeout(() => child.kill('SIGKILL'), 300000)
-  return new Promise((resolve) => child.on('close', (code) => (clearTimeout(killer), clearInterval(typer), resolve({code, screen}))))
-}
-
-test('config set prompts for a value on a TTY, validating as you type', {skip: needTool('script', 'bsdutils', haveScript)}, async () => {
+/** A temp dir with an empty felix.cfg and an empty snapshot, removed afterwards. */
+async function withFiles(body: (dir: string, cfg: string, snap: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'felixctl-prompt-'))
   try {
     const cfg = join(dir, 'felix.cfg')
     const snap = join(dir, 's.json')
     writeFileSync(cfg, '[global]\n')
     writeFileSync(snap, '{}')
+    await body(dir, cfg, snap)
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+test('config set prompts for a value on a TTY, validating as you type', {skip: needTool('script', 'bsdutils', haveScript)}, async () => {
+  await withFiles(async (_dir, cfg, snap) => {
     // An int parameter: "abc" is rejected in the prompt, then 1400 is accepted.
-    const r = await onPty(['config', 'set', 'IpInIpMtu', '--layer', 'file', '-c', cfg, '--snapshot', snap, '--host', 'n1'], ['abc\r', '\x7f\x7f\x7f1400\r'])
+    const r = await onPty(['config', 'set', 'IpInIpMtu', '--layer', 'file', '-c', cfg, '--snapshot', snap, '--host', 'n1'], ['abc\r', '\x7f\x7f\x7f1400\r'], 'Value for')
     assert.equal(r.code, 0, r.screen)
     assert.match(r.screen, /invalid int/)
     assert.equal(readFileSync(cfg, 'utf8'), '[global]\nIpInIpMtu = 1400\n')
     // A oneof parameter: a list of choices; Enter takes the first (DEBUG).
-    const s = await onPty(['config', 'set', 'LogSeverityScreen', '--layer', 'file', '-c', cfg, '--snapshot', snap, '--host', 'n1'], ['\r'])
+    const s = await onPty(['config', 'set', 'LogSeverityScreen', '--layer', 'file', '-c', cfg, '--snapshot', snap, '--host', 'n1'], ['\r'], 'Value for')
     assert.equal(s.code, 0, s.screen)
     assert.match(readFileSync(cfg, 'utf8'), /^LogSeverityScreen = DEBUG$/m)
-  } finally {
-    rmSync(dir, {recursive: true, force: true})
-  }
+  })
+})
+
+// Every prompt shares one cancellation path (Ctrl-C: exit 130, "nothing was written") and one default (No).
+test('Ctrl-C at any prompt is exit 130 and nothing is done; Enter at a yes/no question is No', {skip: needTool('script', 'bsdutils', haveScript)}, async () => {
+  await withFiles(async (dir, cfg, snap) => {
+    const root = join(dir, 'tree')
+    cpSync(join(REPO_ROOT, 'test/fixtures/sysctl/debian-fresh'), root, {recursive: true, verbatimSymlinks: true})
+    const before = readFileSync(join(root, 'proc/sys/net/netfilter/nf_conntrack_max'), 'utf8')
+    const cases: {args: string[]; waitFor: string; nothing: RegExp}[] = [
+      {args: ['config', 'set', 'IpInIpMtu', '--layer', 'file', '-c', cfg, '--snapshot', snap, '--host', 'n1'], waitFor: 'Value for', nothing: /cancelled at the prompt; nothing was written/},
+      {args: ['sysctl', 'apply', '--root', root], waitFor: 'Apply these changes?', nothing: /cancelled at the prompt; nothing was written/},
+      {args: ['openstack', 'render'], waitFor: 'OpenStack release', nothing: /cancelled at the prompt; nothing rendered/},
+    ]
+    for (const c of cases) {
+      const r = await onPty(c.args, ['\x03'], c.waitFor)
+      assert.equal(r.code, 130, `${c.args.join(' ')}: ${r.screen}`)
+      assert.match(r.screen, c.nothing)
+      assert.doesNotMatch(r.screen, /internal error/)
+    }
+    assert.equal(readFileSync(cfg, 'utf8'), '[global]\n')
+    // Enter takes the default, No: the tree is unchanged.
+    const enter = await onPty(['sysctl', 'apply', '--root', root], ['\r'], 'Apply these changes?')
+    assert.match(enter.screen, /Apply these changes\? \(y\/N\)/)
+    assert.equal(readFileSync(join(root, 'proc/sys/net/netfilter/nf_conntrack_max'), 'utf8'), before)
+    assert.equal(existsSync(join(root, 'etc/sysctl.d/99-zz-felixctl-conntrack.conf')), false)
+  })
 })

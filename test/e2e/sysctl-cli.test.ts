@@ -1,7 +1,7 @@
 import {describe, test, after} from 'node:test'
 import assert from 'node:assert/strict'
 import {chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {CLI, REPO_ROOT, runCli} from '../helpers/cli.js'
@@ -76,6 +76,17 @@ describe('felixctl sysctl check', () => {
     assert.equal(r.code, 3)
     assert.equal(r.stdout, '')
     assert.match(r.stderr, /--value "1e6" is not valid/)
+  })
+
+  test('a FIFO in etc/sysctl.d is exit 6 naming it, in check and in doctor (never a hang)', async () => {
+    const root = copyFixture()
+    execFileSync('mkfifo', [join(root, 'etc/sysctl.d/50-fifo.conf')])
+    const check = await runCli(['sysctl', 'check', '--root', root])
+    assert.equal(check.code, 6, check.stderr)
+    assert.match(check.stderr, /50-fifo\.conf: not a regular file/)
+    const doc = await runCli(['doctor', '--host', 'node2', '-c', 'examples/felix.cfg', '--snapshot', 'examples/snapshot.json', '--root', root, '-o', 'json'])
+    assert.equal(doc.code, 6, doc.stderr)
+    assert.equal(JSON.parse(doc.stdout).sysctl.exitCode, 6)
   })
 })
 

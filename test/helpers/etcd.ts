@@ -68,6 +68,8 @@ export interface EtcdOptions {
   tmpfs?: boolean
   /** Use these certificates instead of making new ones (e.g. an expired server cert). */
   certs?: CertSet
+  /** Serve the v2 API (--enable-v2; default true): false is etcd 3.4 as it starts by default. */
+  v2?: boolean
 }
 
 const INSTALL_LOCK = join(tmpdir(), 'felixctl-etcd-install.lock')
@@ -288,7 +290,7 @@ function spawnMember(spec: MemberSpec): EtcdMember {
   const dataDir = mkdtempSync(join(spec.root, `felixctl-etcd-${spec.name}-`))
   const args = [
     '--name', spec.name,
-    '--enable-v2',
+    ...(spec.options.v2 === false ? [] : ['--enable-v2']),
     '--data-dir', dataDir,
     '--listen-client-urls', clientUrl,
     '--advertise-client-urls', clientUrl,

@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {spawnSync} from 'node:child_process'
 import {openstackApply} from '../../src/services/openstack-apply.js'
-import {CheckFailedError, LocalIoError, NotFoundError} from '../../src/errors.js'
+import {CheckFailedError, LocalIoError, NotFoundError, UsageError} from '../../src/errors.js'
 
 const hasPatch = spawnSync('patch', ['--version']).status === 0
 const FIX = new URL('../fixtures/openstack/', import.meta.url)
@@ -165,6 +165,17 @@ describe('apply: files and failures', () => {
     const path = tmpFile('nova.conf', '[DEFAULT]\n')
     assert.throws(() => openstackApply({file: 'nova.conf', path, release: 'Folsom'}), NotFoundError)
     assert.throws(() => openstackApply({file: 'keystone.conf', path}), NotFoundError)
+    assert.equal(readFileSync(path, 'utf8'), '[DEFAULT]\n')
+  })
+  test('the kind: "all" is a usage error that does not suggest itself; a kind-named path needs no --file', () => {
+    const path = tmpFile('nova.conf', '[DEFAULT]\n')
+    assert.throws(() => openstackApply({file: 'all', path}), (e: unknown) => e instanceof UsageError && !/did you mean/.test(e.hint!) && /render all/.test(e.hint!))
+    assert.throws(() => openstackApply({file: 'al', path}), (e: unknown) => e instanceof NotFoundError && !/\ball\b/.test(e.hint!))
+    const r = openstackApply({file: path, dryRun: true})
+    assert.deepEqual([r.file, r.path], ['nova.conf', path])
+    // A bare kind without --file, or a path whose name is no kind, says what to give.
+    assert.throws(() => openstackApply({file: 'nova.conf'}), (e: unknown) => e instanceof UsageError && /--file/.test(e.message))
+    assert.throws(() => openstackApply({file: join(path, '..', 'nova-compute.conf')}), (e: unknown) => e instanceof NotFoundError && /--file/.test(e.hint!))
     assert.equal(readFileSync(path, 'utf8'), '[DEFAULT]\n')
   })
   test('a value already right in another accepted spelling is left alone', () => {

@@ -129,6 +129,6 @@ describe('openstack check: one row per requirement', () => {
     assert.deepEqual(f.origin, {type: 'file', path: f.file, section: 'DEFAULT', line: 2})
     assert.equal(f.param, 'core_plugin')
     assert.equal(doc.ok, false)
-    assert.deepEqual(Object.keys(doc).sort(), ['files', 'findings', 'ok', 'release', 'summary'])
+    assert.deepEqual(Object.keys(doc).sort(), ['exitCode', 'files', 'findings', 'ok', 'release', 'status', 'summary'])
   })
 })

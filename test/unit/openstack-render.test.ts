@@ -62,11 +62,15 @@ describe('render rules', () => {
   test('kinds: aliases and comma lists', () => {
     assert.deepEqual(openstackRender({file: 'ml2,nova'}).files.map((f) => f.file), ['ml2_conf.ini', 'nova.conf'])
     assert.equal(openstackRender({file: 'ALL'}).files.length, 4)
+    assert.equal(openstackRender({file: 'nova,all'}).files.length, 4)
   })
   test('releases: names any case, YYYY.N numbers, default newest', () => {
     assert.equal(openstackRender({file: 'nova', release: 'KILO'}).release.name, 'Kilo')
     assert.equal(openstackRender({file: 'nova', release: '2023.1'}).release.name, 'Antelope')
     assert.equal(openstackRender({file: 'nova', release: '2024.2 Dalmatian'}).release.name, 'Dalmatian')
+    // Yoga and Zed have official numbers too.
+    assert.equal(openstackRender({file: 'nova', release: '2022.1'}).release.name, 'Yoga')
+    assert.equal(openstackRender({file: 'nova', release: '2022.2-zed'}).release.name, 'Zed')
     assert.equal(openstackRender({file: 'nova'}).release.name, 'Flamingo')
   })
   test('unknown release: NotFoundError with did-you-mean and the list', () => {

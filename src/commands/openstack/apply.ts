@@ -12,16 +12,18 @@ export default class OpenstackApply extends FelixctlCommand {
   static override description = `Existing keys are changed where they are, missing keys are added to their section (created when absent) with a comment saying why; every other line (comments, blank lines, order, unrelated and repeated keys) is kept byte for byte, and so are the file's mode and owner. The file is replaced atomically.
 List options (mechanism_drivers, type_drivers, tenant_network_types) keep the items already there and gain the ones Calico needs.
 A second apply changes nothing and says so. --dry-run prints a unified diff and writes nothing.
+Give the kind and --file PATH, or only the path when its name says the kind (/etc/nova/nova.conf).
 A file that oslo.config cannot read is refused (exit 3, nothing written); a missing file is exit 6 unless --create.`
   static override examples = [
     {description: 'Preview creating an ml2_conf.ini with only Calico\'s settings (writes nothing)', command: '<%= config.bin %> <%= command.id %> ml2_conf.ini --file ./ml2_conf.ini --create --dry-run'},
+    {description: 'The kind taken from the file name: preview creating ./ml2_conf.ini (writes nothing)', command: '<%= config.bin %> <%= command.id %> ./ml2_conf.ini --create --dry-run'},
     {description: 'Create or update a local copy of neutron.conf for a Kilo cloud, keeping a .bak', command: '<%= config.bin %> <%= command.id %> neutron.conf --file ./neutron.conf --create --backup --release kilo --etcd-host 10.0.0.5'},
   ]
   static override args = {
-    file: Args.string({description: 'nova.conf, neutron.conf, ml2_conf.ini or dhcp_agent.ini', required: true}),
+    file: Args.string({description: 'nova.conf, neutron.conf, ml2_conf.ini or dhcp_agent.ini; or the file\'s path when its name is one of these', required: true}),
   }
   static override flags = {
-    file: Flags.string({char: 'f', summary: 'The file to edit.', required: true, helpValue: 'PATH'}),
+    file: Flags.string({char: 'f', summary: 'The file to edit (default: the argument, when it is a path named like its kind).', helpValue: 'PATH'}),
     release: releaseFlag,
     ...etcdFlags,
     'dry-run': Flags.boolean({summary: 'Print a unified diff of the change; write nothing.'}),

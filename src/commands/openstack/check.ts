@@ -32,7 +32,7 @@ Exit code 3 when a requirement is broken.`
       paths: {'nova.conf': flags.nova, 'neutron.conf': flags.neutron, 'ml2_conf.ini': flags.ml2, 'dhcp_agent.ini': flags.dhcp},
     })
     this.out(renderOpenStackCheck(result, flags.output as 'table' | 'json', painter(colourEnabled())))
-    this.finish(result.ok ? 0 : 3)
+    this.finish(result.exitCode)
     return result
   }
 }

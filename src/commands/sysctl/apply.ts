@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
 import {outputFlag} from '../../cli/flags.js'
+import {isInteractive, promptConfirm} from '../../cli/prompts.js'
 import {colourEnabled, painter} from '../../render/format.js'
 import {renderSysctlApply, renderSysctlApplyText, type SysctlFormat} from '../../render/sysctl.js'
 import {applySysctl, type SysctlApplyResult} from '../../services/sysctl.js'
@@ -33,7 +34,7 @@ Exit code 3 when the value given is invalid or the result still misses the recom
     const {flags} = await this.parse(SysctlApply)
     const format = flags.output as SysctlFormat
     const paint = painter(colourEnabled())
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !flags.yes && !flags['dry-run']
+    const interactive = isInteractive() && !flags.yes && !flags['dry-run']
     const result = await applySysctl({
       root: flags.root,
       value: flags.value,
@@ -51,7 +52,6 @@ Exit code 3 when the value given is invalid or the result still misses the recom
 
   private async confirmPlan(plan: SysctlApplyResult): Promise<boolean> {
     this.err(renderSysctlApplyText(plan, 'table', painter(colourEnabled(process.stderr)), true))
-    const {confirm} = await import('@inquirer/prompts')
-    return confirm({message: 'Apply these changes?', default: true})
+    return promptConfirm('Apply these changes?')
   }
 }
