@@ -23,6 +23,7 @@ export async function renderConfigWrite(r: ConfigWriteResult, format: string, co
       diff: r.diff,
       warnings: r.warnings,
       restart: r.restart,
+      newHost: r.newHost,
     }
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
@@ -31,7 +32,7 @@ export async function renderConfigWrite(r: ConfigWriteResult, format: string, co
   if (r.dryRun && r.diff) out += r.diff + (r.diff.endsWith('\n') ? '' : '\n')
   if (r.dryRun && r.actions.length) out += 'would do:\n' + r.actions.map((a) => `  ${a}\n`).join('')
   else for (const a of r.actions) out += `${a}\n`
-  if (!r.changed) out += `nothing to change: ${r.target} already has it\n`
+  if (!r.changed) out += r.op === 'unset' ? `nothing to remove: ${r.layer === 'global' || r.layer === 'host' ? `${r.target} does not exist` : `${r.param} is not set in ${r.target}`}\n` : `nothing to change: ${r.target} already has it\n`
   const fmt = (v: {value: unknown; source: string; fatal: {stage: string} | null}) =>
     `${formatValue(v.value as never)} (from ${v.source})${v.fatal ? ` — but Felix would not start (stage ${v.fatal.stage})` : ''}`
   const label = r.dryRun ? 'would be' : 'after'

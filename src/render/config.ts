@@ -3,6 +3,7 @@ import {Origin} from '../layers/types.js'
 import {TypedValue} from '../params/types.js'
 import {Diagnostic, Fatal, ParamResolution, Resolution} from '../resolve/types.js'
 import {ConfigExplainResult, ConfigGetResult, ConfigListResult} from '../services/config-query.js'
+import type {HostSelection} from '../services/config-context.js'
 import {Painter, painter, renderKeyValues, renderTable, toJson, toYaml} from './format.js'
 
 export function formatValue(v: TypedValue): string {
@@ -63,6 +64,11 @@ export function resolutionJson(r: Resolution, extra: Record<string, unknown> = {
   }
 }
 
+/** `hostDirectory` in config get|list JSON: which per-host directory was evaluated, and why. */
+export function hostDirectoryJson(h: HostSelection) {
+  return {name: h.directory, kernelHostname: h.kernelHostname, kernelHostnameFrom: h.fromFlag ? '--host' : 'machine', setBy: h.setBy, localLayers: h.localLayers, note: h.note}
+}
+
 function readFromJson(res: {datastoreRead: ConfigGetResult['datastoreRead']}) {
   const d = res.datastoreRead
   return {kind: d.kind, endpoints: d.endpoints, ready: d.ready, partial: Boolean(d.unavailable)}
@@ -70,7 +76,7 @@ function readFromJson(res: {datastoreRead: ConfigGetResult['datastoreRead']}) {
 
 export async function renderConfigGet(res: ConfigGetResult, format: string, colour = false): Promise<string> {
   if (format === 'json' || format === 'yaml') {
-    const doc = {...paramJson(res.param), fatal: res.fatal}
+    const doc = {...paramJson(res.param), fatal: res.fatal, hostDirectory: hostDirectoryJson(res.hostSelection)}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
@@ -82,6 +88,8 @@ export async function renderConfigGet(res: ConfigGetResult, format: string, colo
     ['Origin', formatOrigin(prm.origin)],
   ]
   if (format === 'wide') pairs.push(['Raw', JSON.stringify(prm.raw)], ['Host', res.host])
+  // Said in the result, not only on stderr: a local FelixHostname chose another host directory.
+  if (res.hostSelection.note) pairs.push(['Host directory', res.hostSelection.note])
   // Commands that read a host directory name the keys they use (contracts: Hosts).
   pairs.push(['Etcd keys', res.keys.global ? [res.keys.host ?? '(every host directory: FelixHostname is "")', res.keys.global].join(', ') : 'none (local-only: not read from etcd)'])
   let out = renderKeyValues(pairs, p)
@@ -106,12 +114,13 @@ export async function renderConfigList(res: ConfigListResult, format: string, co
   const r = res.resolution
   const params = res.changedOnly ? r.params.filter((x) => x.source !== 'default') : r.params
   if (format === 'json' || format === 'yaml') {
-    const doc = {...resolutionJson({...r, params}), readFrom: readFromJson(res)}
+    const doc = {...resolutionJson({...r, params}), hostDirectory: hostDirectoryJson(res.hostSelection), readFrom: readFromJson(res)}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
   const wide = format === 'wide'
-  let out = renderTable({
+  let out = res.hostSelection.note ? `Host directory: ${res.hostSelection.note}\n\n` : ''
+  out += renderTable({
     head: wide ? ['NAME', 'VALUE', 'RAW', 'SOURCE', 'ORIGIN', 'OTHER LAYERS'] : ['NAME', 'VALUE', 'SOURCE', 'ORIGIN'],
     paint: p,
     rows: params.map((x) => {

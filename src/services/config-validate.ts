@@ -96,10 +96,6 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
     hosts = [ctx.resolution.host]
     problems = problemsOf(ctx.resolution, null)
   }
-  if (options.configFile !== undefined && ctx.local.file.state === 'absent') {
-    // Felix runs without a missing file, but a file named on the command line that is not there is likely a typo.
-    problems.push({severity: 'warning', code: 'config-file-missing', param: null, layer: 'file', origin: {type: 'file', path: options.configFile}, message: `config file ${options.configFile} does not exist: Felix would run without one`, hint: 'check the path given with -c/--config-file', host: null})
-  }
   const ready = ctx.datastoreRead.kind === 'etcdv2' || ctx.datastoreRead.kind === 'etcdv3' ? readyWarning(ctx.datastoreRead.ready) : null
   if (ready) problems.push({severity: 'warning', code: 'datastore-not-ready', param: null, layer: null, origin: {type: 'etcd', key: '/calico/v1/Ready'}, message: ready, hint: 'set /calico/v1/Ready to "true" once the datastore is initialised (calicoctl does this)', host: null})
   const counts = summarise(problems)
