@@ -7,7 +7,7 @@ import {hostEntries, hostsWithConfig} from '../layers/etcd.js'
 import {Diagnostic, Fatal, Resolution} from '../resolve/types.js'
 import {resolveFelixConfig} from '../resolve/resolve.js'
 import {realFileProbe} from '../params/kinds.js'
-import {ConfigContextOptions, buildConfigContext, readyWarning} from './config-context.js'
+import {ConfigContextOptions, HostSelection, buildConfigContext, readyWarning} from './config-context.js'
 
 export interface Problem extends Diagnostic {
   /** The host directory the problem was found for (--all-hosts), or null. */
@@ -18,6 +18,8 @@ export interface ConfigValidateResult {
   felixVersion: string
   /** The FelixHostname evaluated, or every host directory with --all-hosts. */
   hosts: string[]
+  /** Which host directory was evaluated, and why (null with --all-hosts). */
+  hostSelection: HostSelection | null
   fatal: Fatal | null
   problems: Problem[]
   counts: {error: number; warning: number; info: number}
@@ -101,7 +103,7 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
   const counts = summarise(problems)
   const strict = Boolean(options.strict)
   const exitCode = counts.error > 0 || (strict && counts.warning > 0) ? 3 : 0
-  return {felixVersion: ctx.registry.felixVersion, hosts, fatal, problems, counts, strict, exitCode, warnings}
+  return {felixVersion: ctx.registry.felixVersion, hosts, hostSelection: options.allHosts ? null : ctx.hostSelection, fatal, problems, counts, strict, exitCode, warnings}
 }
 
 function hostEntriesAsKvs(kvs: readonly {key: string; value: string}[], host: string) {
