@@ -12,6 +12,12 @@ export const localSourceFlags = {
   pid: Flags.integer({summary: 'Read the environment layer from /proc/PID/environ of a running Felix.', helpValue: 'PID', min: 1, exclusive: ['env-file']}),
 }
 
+/** --no-local (config get|list|validate|set|unset): etcd alone, so that --host names the host directory. */
+export const noLocalFlag = Flags.boolean({
+  summary: "Evaluate from etcd alone: do not apply this machine's env and config file (they still say where to connect), so the per-host directory is --host's even when this machine sets FelixHostname.",
+  exclusive: ['env-file', 'pid', 'with-local'],
+})
+
 export const datastoreFlags = {
   snapshot: Flags.string({summary: 'Read the etcd layers from a JSON snapshot (as `felixctl datastore export` writes) instead of a live etcd.', helpValue: 'FILE', env: 'FELIXCTL_SNAPSHOT'}),
   'datastore-type': Flags.string({summary: 'Override Felix\'s DatastoreType for reading.', options: ['etcdv2', 'etcdv3', 'kubernetes'], env: 'FELIXCTL_DATASTORE_TYPE'}),
@@ -48,6 +54,7 @@ export interface ParsedConfigFlags {
   'etcd-key-file'?: string
   'etcd-timeout'?: string
   'allow-partial'?: boolean
+  'no-local'?: boolean
 }
 
 /** Flags -> the plain options object the config services take. */
@@ -74,5 +81,6 @@ export function configContextOptions(flags: ParsedConfigFlags): ConfigContextOpt
     etcdKeyFile: flags['etcd-key-file'],
     timeoutMs,
     allowPartial: flags['allow-partial'],
+    noLocal: flags['no-local'],
   }
 }

@@ -5,7 +5,7 @@
 import * as Flags from '@oclif/core/flags'
 import {colourEnabled} from '../render/format.js'
 import {renderConfigWrite} from '../render/config-write.js'
-import {applyConfigWrite, planConfigWrite, ConfigWriteOptions, WriteLayer} from '../services/config-write.js'
+import {applyConfigWrite, newHostMessage, newHostRefusal, planConfigWrite, ConfigWriteOptions, WriteLayer} from '../services/config-write.js'
 import {ParsedConfigFlags, configContextOptions} from './config-flags.js'
 import {isInteractive, promptConfirm} from './prompts.js'
 
@@ -13,7 +13,8 @@ export const writeFlags = {
   layer: Flags.string({summary: 'Which layer to change.', options: ['global', 'host', 'file', 'env'], required: true}),
   'if-revision': Flags.string({summary: 'etcd compare-and-swap: write only if the key\'s revision (v3 mod_revision, v2 modifiedIndex) is this; 0 = only if absent.', helpValue: 'N'}),
   'fix-spelling': Flags.boolean({summary: 'In felix.cfg, also remove other spellings of the same key (they override the canonical one).'}),
-  force: Flags.boolean({summary: 'Write an unknown parameter name, or a change after which Felix would not start.'}),
+  force: Flags.boolean({summary: 'Write anyway, with a warning: an unknown parameter name, a value Felix rejects, a change after which Felix would not start, or a value a higher layer shadows.'}),
+  'create-host': Flags.boolean({summary: 'With --layer host: create the host directory when it holds no config keys yet (otherwise felixctl asks on a TTY, or refuses).'}),
   'dry-run': Flags.boolean({summary: 'Show what would change (a diff for files) and write nothing.'}),
   yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation before writing to etcd.'}),
   'follow-symlinks': Flags.boolean({summary: 'Edit through a symbolic link that points outside the file\'s directory.'}),
@@ -24,6 +25,7 @@ export interface WriteFlowFlags extends ParsedConfigFlags {
   'if-revision'?: string
   'fix-spelling'?: boolean
   force?: boolean
+  'create-host'?: boolean
   'dry-run'?: boolean
   yes?: boolean
   'follow-symlinks'?: boolean
@@ -50,9 +52,19 @@ export async function runConfigWrite(
   }
   const plan = await planConfigWrite(options)
   for (const w of plan.warnings) io.err(w)
+  let confirmed = false
+  if (plan.newHost && op === 'set' && !flags['create-host']) {
+    // A new host directory, or a typo: ask on a TTY (not with --yes); otherwise refuse.
+    if (flags['dry-run']) io.err(`warning: ${newHostMessage(plan.newHost)}; the write would need --create-host`)
+    else if (flags.yes || !isInteractive()) throw newHostRefusal(plan.newHost)
+    else if (!(await promptConfirm(`${newHostMessage(plan.newHost)}. Create it with ${plan.target}?`))) {
+      io.err('nothing written')
+      return plan
+    } else confirmed = true
+  }
   if (plan.restart && !flags['dry-run']) {
     io.err(`note: ${plan.restart}`)
-    if (!flags.yes && isInteractive() && !(await promptConfirm(`${op === 'set' ? 'Write' : 'Delete'} ${plan.target}?`))) {
+    if (!confirmed && !flags.yes && isInteractive() && !(await promptConfirm(`${op === 'set' ? 'Write' : 'Delete'} ${plan.target}?`))) {
       io.err('nothing written')
       return plan
     }

@@ -1,16 +1,16 @@
 /** Renderer for `config validate`. */
 import {ConfigValidateResult} from '../services/config-validate.js'
-import {diagnosticsJson, formatOrigin, showMessage, terminalText} from './config.js'
+import {diagnosticsJson, formatOrigin, hostDirectoryJson, showMessage, terminalText} from './config.js'
 import {showField} from './escape.js'
 import {painter, toJson, toYaml} from './format.js'
 
 export async function renderConfigValidate(r: ConfigValidateResult, format: string, colour = false): Promise<string> {
   if (format === 'json' || format === 'yaml') {
-    const doc = {felixVersion: r.felixVersion, hosts: r.hosts, fatal: r.fatal, ok: r.exitCode === 0, status: r.status, counts: r.counts, problems: r.problems, diagnostics: diagnosticsJson([], r.warnings)}
+    const doc = {felixVersion: r.felixVersion, hosts: r.hosts, hostDirectory: r.hostSelection ? hostDirectoryJson(r.hostSelection) : null, fatal: r.fatal, ok: r.exitCode === 0, status: r.status, counts: r.counts, problems: r.problems, diagnostics: diagnosticsJson([], r.warnings)}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
-  let out = ''
+  let out = r.hostSelection?.note ? `Host directory: ${showMessage(r.hostSelection.note)}\n\n` : ''
   for (const x of r.problems) {
     const sev = x.severity === 'error' ? p.red('error') : x.severity === 'warning' ? p.yellow('warning') : 'info'
     const where = [x.host ? `host ${showField(x.host)}` : null, x.param, x.layer, x.origin ? formatOrigin(x.origin) : null].filter(Boolean).join(', ')

@@ -25,6 +25,7 @@ export async function renderConfigWrite(r: ConfigWriteResult, format: string, co
       warnings: r.warnings,
       diagnostics: diagnosticsJson([], r.warnings),
       restart: r.restart,
+      newHost: r.newHost,
     }
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
@@ -34,7 +35,7 @@ export async function renderConfigWrite(r: ConfigWriteResult, format: string, co
   if (r.dryRun && r.diff) out += r.diff + (r.diff.endsWith('\n') ? '' : '\n')
   if (r.dryRun && r.actions.length) out += 'would do:\n' + r.actions.map((a) => `  ${showMessage(a)}\n`).join('')
   else for (const a of r.actions) out += `${showMessage(a)}\n`
-  if (!r.changed) out += `nothing to change: ${showField(r.target, 1024)} already has it\n`
+  if (!r.changed) out += r.op === 'unset' ? `nothing to remove: ${r.layer === 'global' || r.layer === 'host' ? `${showField(r.target, 1024)} does not exist` : `${showField(r.param)} is not set in ${showField(r.target, 1024)}`}\n` : `nothing to change: ${showField(r.target, 1024)} already has it\n`
   const fmt = (v: {value: unknown; source: string; fatal: {stage: string} | null}) =>
     `${formatValue(v.value as never)} (from ${v.source})${v.fatal ? ` — but Felix would not start (stage ${v.fatal.stage})` : ''}`
   const label = r.dryRun ? 'would be' : 'after'

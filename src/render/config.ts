@@ -4,6 +4,7 @@ import {TypedValue} from '../params/types.js'
 import {Diagnostic, Fatal, ParamResolution, Resolution} from '../resolve/types.js'
 import {ConfigExplainResult, ConfigGetResult, ConfigListResult} from '../services/config-query.js'
 import {clipLines, escapeTerminalText, showField, showQuoted} from './escape.js'
+import type {HostSelection} from '../services/config-context.js'
 import {Painter, painter, renderKeyValues, renderTable, toJson, toYaml} from './format.js'
 
 /** A typed value as text output shows it: escaped, and clipped with its length when long. */
@@ -95,6 +96,11 @@ export function resolutionJson(r: Resolution, extra: Record<string, unknown> = {
   }
 }
 
+/** `hostDirectory` in config get|list JSON: which per-host directory was evaluated, and why. */
+export function hostDirectoryJson(h: HostSelection) {
+  return {name: h.directory, kernelHostname: h.kernelHostname, kernelHostnameFrom: h.fromFlag ? '--host' : 'machine', setBy: h.setBy, localLayers: h.localLayers, note: h.note}
+}
+
 function readFromJson(res: {datastoreRead: ConfigGetResult['datastoreRead']}) {
   const d = res.datastoreRead
   return {kind: d.kind, endpoints: d.endpoints, ready: d.ready, partial: Boolean(d.unavailable)}
@@ -103,7 +109,7 @@ function readFromJson(res: {datastoreRead: ConfigGetResult['datastoreRead']}) {
 export async function renderConfigGet(res: ConfigGetResult, format: string, colour = false): Promise<string> {
   if (format === 'json' || format === 'yaml') {
     // The diagnostics text output writes to stderr for this parameter, and the warnings.
-    const doc = {...paramJson(res.param), fatal: res.fatal, diagnostics: diagnosticsJson(paramDiagnostics(res), res.warnings)}
+    const doc = {...paramJson(res.param), fatal: res.fatal, hostDirectory: hostDirectoryJson(res.hostSelection), diagnostics: diagnosticsJson(paramDiagnostics(res), res.warnings)}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
@@ -115,6 +121,8 @@ export async function renderConfigGet(res: ConfigGetResult, format: string, colo
     ['Origin', formatOrigin(prm.origin)],
   ]
   if (format === 'wide') pairs.push(['Raw', showQuoted(prm.raw)], ['Host', showField(res.host)])
+  // Said in the result, not only on stderr: a local FelixHostname chose another host directory.
+  if (res.hostSelection.note) pairs.push(['Host directory', showMessage(res.hostSelection.note)])
   // Commands that read a host directory name the keys they use (contracts: Hosts).
   pairs.push(['Etcd keys', res.keys.global ? [res.keys.host ? showField(res.keys.host, 1024) : '(every host directory: FelixHostname is "")', res.keys.global].join(', ') : 'none (local-only: not read from etcd)'])
   let out = renderKeyValues(pairs, p)
@@ -144,12 +152,13 @@ export async function renderConfigList(res: ConfigListResult, format: string, co
   const r = res.resolution
   const params = res.changedOnly ? r.params.filter((x) => x.source !== 'default') : r.params
   if (format === 'json' || format === 'yaml') {
-    const doc = {...resolutionJson({...r, params}), diagnostics: diagnosticsJson(r.diagnostics, res.warnings), readFrom: readFromJson(res)}
+    const doc = {...resolutionJson({...r, params}), hostDirectory: hostDirectoryJson(res.hostSelection), diagnostics: diagnosticsJson(r.diagnostics, res.warnings), readFrom: readFromJson(res)}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
   const wide = format === 'wide'
-  let out = renderTable({
+  let out = res.hostSelection.note ? `Host directory: ${showMessage(res.hostSelection.note)}\n\n` : ''
+  out += renderTable({
     head: wide ? ['NAME', 'VALUE', 'RAW', 'SOURCE', 'ORIGIN', 'OTHER LAYERS'] : ['NAME', 'VALUE', 'SOURCE', 'ORIGIN'],
     paint: p,
     rows: params.map((x) => {

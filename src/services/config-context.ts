@@ -9,7 +9,7 @@ import {DatastoreError, LocalIoError, UsageError, localIoErrorFrom} from '../err
 import {envEntries, parseEnvFile, parseProcEnviron, processEnvVars} from '../layers/env.js'
 import {hostDirProblem} from '../layers/etcd.js'
 import {parseFelixCfg} from '../layers/felix-cfg.js'
-import {LayerDiagnostic, RawEntry} from '../layers/types.js'
+import {LayerDiagnostic, Origin, RawEntry} from '../layers/types.js'
 import {getRegistry} from '../params/index.js'
 import {realFileProbe} from '../params/kinds.js'
 import {FileProbe, Registry} from '../params/types.js'
@@ -30,6 +30,8 @@ export interface LocalSourceOptions {
   pid?: number
   /** The environment to read when neither envFile nor pid is given (default process.env). */
   processEnv?: NodeJS.ProcessEnv
+  /** An explicitly named config file may be missing (config set --layer file creates it). */
+  configFileMayBeMissing?: boolean
 }
 
 export interface DatastoreOptions {
@@ -51,6 +53,27 @@ export interface ConfigContextOptions extends LocalSourceOptions, DatastoreOptio
   host?: string
   felixVersion?: string
   probe?: FileProbe
+  /**
+   * --no-local: evaluate from etcd alone (no env, no config file), so that the per-host
+   * directory is --host's. The local layers still say where to connect, as Felix would.
+   */
+  noLocal?: boolean
+}
+
+/** Which host directory was evaluated, and why (contracts: Hosts). */
+export interface HostSelection {
+  /** The kernel hostname evaluated: --host, or this machine's. */
+  kernelHostname: string
+  /** Whether --host named it (else it is this machine's hostname). */
+  fromFlag: boolean
+  /** The per-host directory whose keys apply: the resolved FelixHostname. */
+  directory: string
+  /** Where FelixHostname was set when env or file set it, else null. */
+  setBy: Origin | null
+  /** `ignored` with --no-local: this machine's env and config file were not applied. */
+  localLayers: 'applied' | 'ignored'
+  /** One sentence when the directory is not the kernel hostname, else null. */
+  note: string | null
 }
 
 export interface LocalLayers {
@@ -76,6 +99,7 @@ export interface ConfigContext {
   local: LocalLayers
   datastoreRead: DatastoreRead
   resolution: Resolution
+  hostSelection: HostSelection
   /** Human-readable notes for stderr (missing files, partial results, Ready flag). */
   warnings: string[]
 }
@@ -117,8 +141,15 @@ export function readLocalLayers(options: LocalSourceOptions): LocalLayers {
     content = readLocalFile(path, 'config file')
   } catch (error) {
     if (error instanceof LocalIoError && /no such file/.test(error.message)) {
-      // §3: a missing file is no file, not an error; an explicitly named one also gets a warning.
-      if (options.configFile !== undefined) warnings.push(`warning: config file ${path} does not exist; Felix would run without one`)
+      // §3: a missing default file is no file; a file named explicitly (-c or FELIXCTL_CONFIG_FILE)
+      // must exist (exit 6), unless the command is about to create it.
+      if (options.configFile !== undefined && !options.configFileMayBeMissing) {
+        throw new LocalIoError(`config file ${path} does not exist (named with -c/--config-file or FELIXCTL_CONFIG_FILE)`, {
+          path,
+          hint: `check the path; without -c felixctl reads ${DEFAULT_CONFIG_FILE} (absent is no file, as in Felix); -c /dev/null evaluates with no config file`,
+          code: 'config-file-missing',
+        })
+      }
     } else throw error
   }
   if (content === null) file = {state: 'absent', path}
@@ -215,11 +246,17 @@ export function resolveLocal(options: ConfigContextOptions) {
 
 /** Everything `config get|list|validate` need: local layers, datastore, one resolve. */
 export async function buildConfigContext(options: ConfigContextOptions): Promise<ConfigContext> {
-  const {registry, kernelHostname, local, resolveWith, localOnly} = resolveLocal(options)
-  const warnings = [...local.warnings]
+  const {registry, kernelHostname, local: localRead, resolveWith: resolveLocalWith, localOnly} = resolveLocal(options)
+  const warnings = [...localRead.warnings]
+  if (options.noLocal) warnings.push(`note: --no-local: this machine's env and config file are not applied (they only say where to connect); host directory ${kernelHostname} is evaluated from etcd alone`)
+  // --no-local: the local layers only say where to connect; the evaluation has neither.
+  const local: LocalLayers = options.noLocal ? {env: [], envDiagnostics: [], file: {state: 'absent', path: localRead.file.path}, warnings: localRead.warnings} : localRead
+  const resolveWith = options.noLocal
+    ? (datastore: DatastoreLayerInput) => resolveFelixConfig({registry, kernelHostname, env: [], file: local.file, datastore, probe: options.probe ?? realFileProbe()})
+    : resolveLocalWith
   let datastoreRead: DatastoreRead
   let datastoreInput: DatastoreLayerInput
-  const stoppedEarly = localOnly.fatal && ['file-load', 'env', 'file'].includes(localOnly.fatal.stage)
+  const stoppedEarly = !options.noLocal && localOnly.fatal && ['file-load', 'env', 'file'].includes(localOnly.fatal.stage)
   const wantsKubernetes = options.snapshot === undefined && (options.datastoreType ?? localOnly.datastore.type) === 'kubernetes'
   if (wantsKubernetes) {
     datastoreRead = {kind: 'kubernetes', endpoints: [], ready: null}
@@ -235,7 +272,7 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
       ds = await openConfiguredDatastore(localOnly, options)
       // Only the directories this host's Felix reads (§3): global, and its own per-host one
       // (every host's when FelixHostname resolves to "").
-      const tree = await ds.readConfig(options.readAllHosts ? undefined : {host: localOnly.host})
+      const tree = await ds.readConfig(options.readAllHosts ? undefined : {host: options.noLocal ? kernelHostname : localOnly.host})
       datastoreRead = {kind: ds.kind, endpoints: [...ds.endpoints], ready: tree.ready, tree}
       datastoreInput = {state: 'loaded', kvs: tree.kvs}
       const rw = ds.kind === 'snapshot' ? null : readyWarning(tree.ready)
@@ -256,7 +293,29 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
   if (datastoreRead.unavailable) {
     resolution.diagnostics.push(partialDiagnostic(datastoreRead.unavailable))
   }
-  return {registry, kernelHostname, local, datastoreRead, resolution, warnings}
+  return {registry, kernelHostname, local, datastoreRead, resolution, hostSelection: hostSelectionOf(resolution, kernelHostname, options), warnings}
+}
+
+/** Where a local setting came from, for messages: `/etc/calico/felix.cfg:3` or `env FELIX_FELIXHOSTNAME`. */
+export function localOriginText(o: Origin): string {
+  if (o.type === 'file') return `${o.path}:${o.line}`
+  return o.path ? `${o.name} in ${o.path}:${o.line}` : `env ${o.name}`
+}
+
+function hostSelectionOf(r: Resolution, kernelHostname: string, options: ConfigContextOptions): HostSelection {
+  const fh = r.params.find((p) => p.name === 'FelixHostname')
+  const setBy = fh && (fh.source === 'env' || fh.source === 'file') ? fh.origin : null
+  const directory = r.host
+  const named = options.host !== undefined ? `--host ${kernelHostname}` : `this machine's hostname ${kernelHostname}`
+  let note: string | null = null
+  if (directory !== kernelHostname) {
+    const why = setBy ? `FelixHostname = ${JSON.stringify(directory)} is set by ${localOriginText(setBy)}` : `FelixHostname resolves to ${JSON.stringify(directory)}`
+    note =
+      directory === ''
+        ? `${why}: Felix reads every host directory (not ${named})`
+        : `evaluated host directory ${directory}, not ${named}: ${why} on this machine${options.host !== undefined ? ` (--no-local evaluates ${kernelHostname} from etcd alone)` : ''}`
+  }
+  return {kernelHostname, fromFlag: options.host !== undefined, directory, setBy, localLayers: options.noLocal ? 'ignored' : 'applied', note}
 }
 
 function partialDiagnostic(reason: string): Diagnostic {

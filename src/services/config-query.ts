@@ -3,7 +3,7 @@ import {NotFoundError} from '../errors.js'
 import {envVarName, getRegistry, globalKey, hostKey, requireParam} from '../params/index.js'
 import {describeKind, goToLower, kindLabel} from '../params/kinds.js'
 import {Fatal, ParamResolution, Resolution} from '../resolve/types.js'
-import {ConfigContextOptions, DatastoreRead, buildConfigContext, kernelHostnameFrom} from './config-context.js'
+import {ConfigContextOptions, DatastoreRead, HostSelection, buildConfigContext, kernelHostnameFrom} from './config-context.js'
 
 
 export interface ConfigGetResult {
@@ -12,6 +12,8 @@ export interface ConfigGetResult {
   keys: {host: string | null; global: string | null}
   fatal: Fatal | null
   host: string
+  /** Which host directory was evaluated, and why. */
+  hostSelection: HostSelection
   datastoreRead: DatastoreRead
   warnings: string[]
   resolution: Resolution
@@ -23,11 +25,12 @@ export async function configGet(name: string, options: ConfigContextOptions): Pr
   const ctx = await buildConfigContext(options)
   const param = ctx.resolution.params.find((p) => p.name === def.name)!
   const keys = def.localOnly ? {host: null, global: null} : {host: ctx.resolution.host === '' ? null : hostKey(ctx.resolution.host, def.name), global: globalKey(def.name)}
-  return {param, keys, fatal: ctx.resolution.fatal, host: ctx.resolution.host, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, resolution: ctx.resolution}
+  return {param, keys, fatal: ctx.resolution.fatal, host: ctx.resolution.host, hostSelection: ctx.hostSelection, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, resolution: ctx.resolution}
 }
 
 export interface ConfigListResult {
   resolution: Resolution
+  hostSelection: HostSelection
   datastoreRead: DatastoreRead
   warnings: string[]
   changedOnly: boolean
@@ -35,7 +38,7 @@ export interface ConfigListResult {
 
 export async function configList(options: ConfigContextOptions & {changed?: boolean}): Promise<ConfigListResult> {
   const ctx = await buildConfigContext(options)
-  return {resolution: ctx.resolution, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, changedOnly: Boolean(options.changed)}
+  return {resolution: ctx.resolution, hostSelection: ctx.hostSelection, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, changedOnly: Boolean(options.changed)}
 }
 
 export interface ConfigExplainResult {

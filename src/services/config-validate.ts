@@ -7,7 +7,7 @@ import {hostEntries, hostsWithConfig} from '../layers/etcd.js'
 import {Diagnostic, Fatal, Resolution} from '../resolve/types.js'
 import {resolveFelixConfig} from '../resolve/resolve.js'
 import {realFileProbe} from '../params/kinds.js'
-import {ConfigContext, ConfigContextOptions, buildConfigContext, readyWarning, selectionFlags} from './config-context.js'
+import {ConfigContext, ConfigContextOptions, HostSelection, buildConfigContext, readyWarning, selectionFlags} from './config-context.js'
 
 export interface Problem extends Diagnostic {
   /** The host directory the problem was found for (--all-hosts), or null. */
@@ -18,6 +18,8 @@ export interface ConfigValidateResult {
   felixVersion: string
   /** The FelixHostname evaluated, or every host directory with --all-hosts. */
   hosts: string[]
+  /** Which host directory was evaluated, and why (null with --all-hosts). */
+  hostSelection: HostSelection | null
   fatal: Fatal | null
   problems: Problem[]
   counts: {error: number; warning: number; info: number}
@@ -100,10 +102,6 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
     hosts = [ctx.resolution.host]
     problems = problemsOf(ctx.resolution, null, selectionFlags(options))
   }
-  if (options.configFile !== undefined && ctx.local.file.state === 'absent') {
-    // Felix runs without a missing file, but a file named on the command line that is not there is likely a typo.
-    problems.push({severity: 'warning', code: 'config-file-missing', param: null, layer: 'file', origin: {type: 'file', path: options.configFile}, message: `config file ${options.configFile} does not exist: Felix would run without one`, hint: 'check the path given with -c/--config-file', host: null})
-  }
   const ready = ctx.datastoreRead.kind === 'etcdv2' || ctx.datastoreRead.kind === 'etcdv3' ? readyWarning(ctx.datastoreRead.ready) : null
   if (ready) problems.push({severity: 'warning', code: 'datastore-not-ready', param: null, layer: null, origin: {type: 'etcd', key: '/calico/v1/Ready'}, message: ready, hint: 'set /calico/v1/Ready to "true" once the datastore is initialised (calicoctl does this)', host: null})
   const counts = summarise(problems)
@@ -111,7 +109,7 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
   const failed = counts.error > 0 || (strict && counts.warning > 0)
   const status = ctx.datastoreRead.unavailable ? 'not-checked' : failed ? 'failed' : 'ok'
   const exitCode = status === 'not-checked' ? 5 : failed ? 3 : 0
-  return {felixVersion: ctx.registry.felixVersion, hosts, fatal, problems, counts, strict, status, exitCode, warnings}
+  return {felixVersion: ctx.registry.felixVersion, hosts, hostSelection: options.allHosts ? null : ctx.hostSelection, fatal, problems, counts, strict, status, exitCode, warnings}
 }
 
 function hostEntriesAsKvs(kvs: readonly {key: string; value: string}[], host: string) {

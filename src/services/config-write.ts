@@ -10,6 +10,7 @@ import {unifiedDiff} from '../lib/diff.js'
 import {editEnvFile} from '../formats/env-file-edit.js'
 import {editFelixCfg} from '../formats/felix-cfg-edit.js'
 import {envEntries, parseEnvFile} from '../layers/env.js'
+import {hostsWithConfig} from '../layers/etcd.js'
 import {parseFelixCfg} from '../layers/felix-cfg.js'
 import {LayerName, Origin, RawEntry} from '../layers/types.js'
 import {envVarName, getRegistry, globalKey, hostKey} from '../params/index.js'
@@ -18,7 +19,7 @@ import {ParamDef, TypedValue} from '../params/types.js'
 import {FileLayerInput} from '../resolve/resolve.js'
 import {Fatal, Resolution} from '../resolve/types.js'
 import type {Kv} from '../datastore/types.js'
-import {ConfigContext, ConfigContextOptions, DEFAULT_CONFIG_FILE, buildConfigContext, openConfiguredDatastore, resolveWith} from './config-context.js'
+import {ConfigContext, ConfigContextOptions, DEFAULT_CONFIG_FILE, buildConfigContext, localOriginText, openConfiguredDatastore, resolveWith} from './config-context.js'
 
 export type WriteLayer = 'global' | 'host' | 'file' | 'env'
 
@@ -30,7 +31,10 @@ export interface ConfigWriteOptions extends ConfigContextOptions {
   /** Compare-and-swap on etcd: the key's current revision (v3 mod_revision / v2 modifiedIndex); 0 = must not exist. */
   ifRevision?: string
   fixSpelling?: boolean
-  /** Allow an unknown parameter name, or a change after which Felix would not start. */
+  /**
+   * Write anyway, with a warning: an unknown parameter name, a value Felix rejects, a change
+   * after which Felix would not start, or a value a higher layer shadows.
+   */
   force?: boolean
   followSymlinks?: boolean
 }
@@ -61,6 +65,11 @@ export interface ConfigWritePlan {
   warnings: string[]
   /** Felix restarts on these hosts when an etcd key under a config directory changes. */
   restart: string | null
+  /**
+   * --layer host: the host directory holds no config keys yet (a new directory, or a typo), with
+   * the closest existing directories; null otherwise. A set must be confirmed (--create-host).
+   */
+  newHost: {host: string; suggestions: string[]; hostCount: number} | null
   /** Private: what apply needs. */
   internal: {kind: 'etcd'; key: string; options: ConfigWriteOptions; ctx: ConfigContext; extraDeletes: string[]} | {kind: 'file'; snapshot: FileSnapshot; text: string}
 }
@@ -82,7 +91,21 @@ function view(r: Resolution, name: string): EffectiveView {
 
 const LAYER_WORDS: Record<string, string> = {env: 'the environment', file: 'the config file', host: 'per-host etcd', global: 'global etcd', default: 'the default'}
 
-function validateValue(def: ParamDef | undefined, name: string, value: string, layer: WriteLayer): void {
+/**
+ * Refuses a value Felix cannot take. With `force`, a value Felix parses badly (it would ignore it
+ * or not start) is returned as a warning instead; line breaks and local-only keys in etcd never pass.
+ */
+function validateValue(def: ParamDef | undefined, name: string, value: string, layer: WriteLayer, force = false): string[] {
+  try {
+    checkValue(def, name, value, layer)
+    return []
+  } catch (error) {
+    if (!force || !(error instanceof CheckFailedError) || error.code === 'value-newline') throw error
+    return [`warning: ${error.message} (written anyway: --force)`]
+  }
+}
+
+function checkValue(def: ParamDef | undefined, name: string, value: string, layer: WriteLayer): void {
   if (/[\r\n]/.test(value)) {
     throw new CheckFailedError(`the value for ${name} contains a line break: ${JSON.stringify(value)}`, {param: name, layer, hint: 'Felix parameters are single-line values', code: 'value-newline'})
   }
@@ -121,10 +144,11 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     })
   }
   const name = def?.name ?? options.name
+  const forcedWarnings: string[] = []
   if (options.op === 'set') {
     if (options.value === undefined) throw new UsageError('config set needs a VALUE', {hint: `felixctl config set ${name} VALUE --layer ${options.layer}`})
     // (unset is not validated: removing a stray local-only key from etcd only cleans up.)
-    validateValue(def, name, options.value, options.layer)
+    forcedWarnings.push(...validateValue(def, name, options.value, options.layer, options.force))
   }
   if (options.ifRevision !== undefined) {
     if (!/^\d+$/.test(options.ifRevision)) throw new UsageError(`--if-revision ${JSON.stringify(options.ifRevision)} is not a revision`, {hint: 'a revision is a whole number (v3 mod_revision, v2 modifiedIndex); 0 = create only'})
@@ -134,16 +158,26 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     throw new UsageError('--layer env needs --env-file: an environment variable persists nowhere else', {hint: 'for example --env-file /etc/calico/felix.env'})
   }
 
-  const ctx = await buildConfigContext({...options, allowPartial: options.layer === 'file' || options.layer === 'env' ? true : options.allowPartial})
+  if (options.noLocal && (options.layer === 'file' || options.layer === 'env')) {
+    throw new UsageError(`--no-local evaluates without the env and file layers: it cannot write --layer ${options.layer}`, {hint: '--no-local applies to --layer host and --layer global'})
+  }
+
+  const ctx = await buildConfigContext({
+    ...options,
+    allowPartial: options.layer === 'file' || options.layer === 'env' ? true : options.allowPartial,
+    // A file named with -c that does not exist yet is created by --layer file.
+    configFileMayBeMissing: options.layer === 'file',
+  })
   const before = view(ctx.resolution, name)
-  const warnings: string[] = [...ctx.warnings]
+  const warnings: string[] = [...ctx.warnings, ...forcedWarnings]
   let plan: ConfigWritePlan
 
   if (options.layer === 'global' || options.layer === 'host') {
     if (ctx.datastoreRead.kind === 'kubernetes') throw new UsageError(`DatastoreType is kubernetes: Felix 2.0 reads no configuration from etcd`, {hint: 'use --layer file or --layer env'})
     if (ctx.datastoreRead.kind === 'snapshot') throw new UsageError(`a snapshot is read-only: cannot write ${LAYER_WORDS[options.layer]}`, {hint: 'connect to etcd with --etcd-endpoints (or Felix\'s own settings) instead of --snapshot'})
     const host = ctx.resolution.host
-    if (options.layer === 'host' && host === '') throw new CheckFailedError('FelixHostname resolves to "" on this host: there is no per-host directory to write', {hint: 'fix FelixHostname first (felixctl config get FelixHostname)'})
+    if (options.layer === 'host' && host === '') throw new CheckFailedError('FelixHostname resolves to "" on this host: there is no per-host directory to write', {hint: 'fix FelixHostname first (felixctl config get FelixHostname), or write another host\'s directory with --host NODE --no-local'})
+    if (options.layer === 'host') refuseOtherHostDirectory(ctx, options)
     const canonicalKey = options.layer === 'global' ? globalKey(name) : hostKey(host, name)
     const dir = canonicalKey.slice(0, canonicalKey.lastIndexOf('/') + 1)
     const kvs: Kv[] = [...(ctx.datastoreRead.tree?.kvs ?? [])]
@@ -204,7 +238,11 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
       warnings,
       // Felix 2.0 watches the v2 key space only: a v3 write does not restart (or reach) it.
       restart: !changed || ctx.datastoreRead.kind === 'etcdv3' ? null : options.layer === 'global' ? 'Felix restarts on every host that reads this etcd when a global config key changes' : `Felix restarts on ${host} when its per-host config changes`,
+      newHost: options.layer === 'host' ? await newHostDirectory(ctx, options, host) : null,
       internal: {kind: 'etcd', key, options, ctx, extraDeletes},
+    }
+    if (plan.newHost && options.op === 'unset') {
+      plan.warnings.push(`warning: ${newHostMessage(plan.newHost)}`)
     }
   } else {
     const path = options.layer === 'file' ? options.configFile ?? DEFAULT_CONFIG_FILE : options.envFile!
@@ -247,6 +285,7 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
       actions,
       warnings,
       restart: null,
+      newHost: null,
       internal: {kind: 'file', snapshot, text: newText},
     }
   }
@@ -255,10 +294,27 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
   const after = plan.after
   const target = plan.layer as LayerName
   const wonAfter = after.source === target && after.raw === plan.value
-  if (plan.op === 'set' && def && !wonAfter) {
+  // After an env-, file- or datastore-stage failure Felix reports an earlier pass's values: who
+  // "wins" then says nothing about shadowing (the would-not-start check below speaks instead).
+  const afterUnreliable = after.fatal !== null && after.fatal.stage !== 'validate'
+  if (afterUnreliable) {
+    // (said below)
+  } else if (plan.op === 'set' && def && !wonAfter) {
     const o = after.origin
     const where = !o ? '' : o.type === 'env' ? o.name ?? envVarName(name) : o.type === 'file' ? `${o.path}:${o.line}` : o.key ?? ''
-    plan.warnings.push(`warning: set in ${LAYER_WORDS[target]}, but ${LAYER_WORDS[after.source] ?? after.source}${where ? ` (${where})` : ''} wins: the effective value is ${JSON.stringify(after.raw)}`)
+    const by = after.source === target ? `another spelling in the same layer${where ? ` (${where})` : ''}, which overrides the canonical key` : `${LAYER_WORDS[after.source] ?? after.source}${where ? ` (${where})` : ''}`
+    const msg = `${name} ${JSON.stringify(options.value)} in ${LAYER_WORDS[target]} is shadowed by ${by}: the effective value${ctx.hostSelection.directory ? ` on ${ctx.hostSelection.directory}` : ''} stays ${JSON.stringify(after.raw)}`
+    if (!sameEffective(def, options.value!, after.value)) {
+      if (!options.force) {
+        const fixes = [
+          after.source === target ? `remove the other spelling with --fix-spelling` : `change or remove it where it is set (${where || LAYER_WORDS[after.source]})`,
+          (target === 'global' || target === 'host') && (after.source === 'env' || after.source === 'file') && !options.noLocal ? `--no-local to evaluate from etcd alone` : null,
+          '--force writes it anyway',
+        ].filter(Boolean)
+        throw new CheckFailedError(`${msg}; nothing was written`, {param: name, layer: plan.layer, hint: fixes.join('; '), code: 'write-shadowed'})
+      }
+      plan.warnings.push(`warning: ${msg} (written anyway: --force)`)
+    } else plan.warnings.push(`warning: ${msg} (the same value, so nothing changes)`)
   } else if (plan.op === 'set' && plan.changed && JSON.stringify(after.value) === JSON.stringify(before.value) && after.source === before.source) {
     plan.warnings.push(`note: the effective value of ${name} does not change`)
   } else if (plan.op === 'set' && plan.changed && before.source === 'default' && def && options.value === def.default) {
@@ -273,6 +329,58 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     plan.warnings.push(`warning: ${msg} (written anyway: --force)`)
   }
   return plan
+}
+
+/** The value being written and the effective one are the same typed value. */
+function sameEffective(def: ParamDef, value: string, effective: TypedValue): boolean {
+  const r = value.toLowerCase() === 'none' ? null : parseKind(def.kind, value, realFileProbe())
+  return Boolean(r?.ok) && JSON.stringify(r!.ok ? r!.value : null) === JSON.stringify(effective)
+}
+
+/**
+ * Contracts (Hosts): a write to the host layer goes to the directory --host names, or is refused
+ * when this machine's env or file set FelixHostname to another name.
+ */
+function refuseOtherHostDirectory(ctx: ConfigContext, options: ConfigWriteOptions): void {
+  const sel = ctx.hostSelection
+  if (options.host === undefined || sel.directory === sel.kernelHostname) return
+  const where = sel.setBy ? localOriginText(sel.setBy) : 'this machine\'s env or config file'
+  throw new UsageError(
+    `--host ${sel.kernelHostname} names host directory ${sel.kernelHostname}, but FelixHostname = ${JSON.stringify(sel.directory)} (set by ${where}) would send this write to /calico/v1/host/${sel.directory}/config/; nothing was written`,
+    {
+      layer: 'host',
+      hint: `to write ${sel.directory}'s directory, say --host ${sel.directory}; to write ${sel.kernelHostname}'s, add --no-local (evaluate ${sel.kernelHostname} from etcd alone, without this machine's env and config file)`,
+      code: 'host-directory-mismatch',
+    },
+  )
+}
+
+/** Does the host directory hold config keys? If not, the existing ones (read only then) for a did-you-mean. */
+async function newHostDirectory(ctx: ConfigContext, options: ConfigWriteOptions, host: string): Promise<ConfigWritePlan['newHost']> {
+  const prefix = hostKey(host, '')
+  if ((ctx.datastoreRead.tree?.kvs ?? []).some((kv) => kv.key.startsWith(prefix))) return null
+  const ds = await openConfiguredDatastore(ctx.resolution, options)
+  let hosts: string[]
+  try {
+    hosts = hostsWithConfig((await ds.readConfig()).kvs)
+  } finally {
+    await ds.close()
+  }
+  return {host, suggestions: didYouMean(host, hosts), hostCount: hosts.length}
+}
+
+export function newHostMessage(h: NonNullable<ConfigWritePlan['newHost']>): string {
+  const close = h.suggestions.length ? `; did you mean ${h.suggestions.join(' or ')}?` : ''
+  return `host directory ${hostKey(h.host, '')} holds no config keys yet (${h.hostCount} host director${h.hostCount === 1 ? 'y has' : 'ies have'} config keys)${close}`
+}
+
+/** A set to a host directory that does not exist, without --create-host or a yes at the prompt. */
+export function newHostRefusal(h: NonNullable<ConfigWritePlan['newHost']>): NotFoundError {
+  return new NotFoundError(`${newHostMessage(h)}; nothing was written`, {
+    layer: 'host',
+    hint: `check --host; --create-host creates the directory for ${h.host}`,
+    code: 'unknown-host',
+  })
 }
 
 export async function applyConfigWrite(plan: ConfigWritePlan, opts: {dryRun?: boolean} = {}): Promise<ConfigWriteResult> {

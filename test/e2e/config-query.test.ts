@@ -20,6 +20,7 @@ const cfg = (text: string) => {
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'felixctl-e2e-'))
+  writeFileSync(join(dir, 'none.cfg'), '') // an explicitly named config file must exist
 })
 after(() => rmSync(dir, {recursive: true, force: true}))
 
@@ -50,7 +51,17 @@ describe('config get', () => {
     assert.match(r.stdout, /^Source:\s+host$/m)
     assert.match(r.stdout, /^Origin:\s+\/calico\/v1\/host\/node7\/config\/IpInIpMtu$/m)
     assert.match(r.stdout, /^Etcd keys:\s+\/calico\/v1\/host\/node7\/config\/IpInIpMtu, \/calico\/v1\/config\/IpInIpMtu$/m)
-    assert.match(r.stderr, /config file .*none\.cfg does not exist/)
+  })
+
+  test('a config file named with -c (or FELIXCTL_CONFIG_FILE) that does not exist: exit 6, for every config command', async () => {
+    const s = snap({'/calico/v1/Ready': 'true'})
+    const typo = join(dir, 'typo.cfg')
+    for (const args of [['config', 'get', 'IpInIpMtu', '-c', typo], ['config', 'list', '-c', typo], ['config', 'validate', '-c', typo], ['config', 'get', 'IpInIpMtu']]) {
+      const r = await runCli([...args, '--host', 'n1', '--snapshot', s], {env: args.includes('-c') ? {} : {FELIXCTL_CONFIG_FILE: typo}})
+      assert.equal(r.code, 6, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, /config file .*typo\.cfg does not exist/)
+      assert.equal(r.stdout, '')
+    }
   })
 
   test('a fatal value in a shadowed layer: result printed, exit 3', async () => {
@@ -150,6 +161,16 @@ describe('config list', () => {
     assert.ok(!lines.some((l) => l.startsWith('LogSeverityFile')))
     assert.match(r.stdout, /Unknown keys/)
     assert.match(r.stderr, /unknown config param "Bogus"/)
+  })
+
+  test('--changed means "set in some layer": a value set to its default is listed, and the help says so', async () => {
+    const s = snap({'/calico/v1/Ready': 'true', '/calico/v1/config/IpInIpMtu': '1440'})
+    const r = await runCli(['config', 'list', '--changed', '--host', 'node1', '-c', join(dir, 'none.cfg'), '--snapshot', s, '-o', 'json'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(JSON.parse(r.stdout).params.map((p: {name: string; value: number}) => [p.name, p.value]), [['IpInIpMtu', 1440]])
+    const h = await runCli(['config', 'list', '--help'])
+    assert.match(h.stdout.replace(/\s+/g, ' '), /--changed Only parameters that some layer sets \(env, file or etcd\), even to their default value/)
+    assert.doesNotMatch(h.stdout, /not at (their|its) default/)
   })
 
   test('yaml output parses to the same document as json', async () => {

@@ -17,6 +17,7 @@ const file = (name: string, text: string) => {
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'felixctl-write-'))
+  writeFileSync(join(dir, 'none.cfg'), '') // an explicitly named config file must exist
   emptySnap = join(dir, 'empty.json')
   writeFileSync(emptySnap, '{"/calico/v1/Ready": "true"}')
 })
@@ -51,12 +52,10 @@ describe('config set --layer file', () => {
   test('a non-canonical duplicate is reported, and removed only with --fix-spelling', async () => {
     const cfg = file('felix.cfg', REALISTIC)
     const r1 = await runCli(['config', 'set', 'LogSeverityScreen', 'WARNING', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1', '-o', 'json'])
-    assert.equal(r1.code, 0, r1.stderr)
-    const d1 = JSON.parse(r1.stdout)
-    // logseverityscreen (lower-case) overrides the canonical key: the effective value stays ERROR.
-    assert.equal(d1.after.value, 'ERROR')
-    assert.match(r1.stderr, /wins|overrid/)
-    assert.match(readFileSync(cfg, 'utf8'), /^logseverityscreen = ERROR$/m)
+    // logseverityscreen (lower-case) overrides the canonical key: the write could not take effect.
+    assert.equal(r1.code, 3, r1.stderr)
+    assert.match(r1.stderr, /shadowed by another spelling/)
+    assert.equal(readFileSync(cfg, 'utf8'), REALISTIC)
     const r2 = await runCli(['config', 'set', 'LogSeverityScreen', 'WARNING', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1', '--fix-spelling', '-o', 'json'])
     assert.equal(r2.code, 0, r2.stderr)
     assert.equal(JSON.parse(r2.stdout).after.value, 'WARNING')
@@ -71,6 +70,68 @@ describe('config set --layer file', () => {
       assert.ok(r.stderr.includes(name), r.stderr)
       assert.equal(readFileSync(cfg, 'utf8'), REALISTIC)
     }
+  })
+
+  test('a write a higher layer or another spelling shadows: exit 3, nothing written; --force writes it with a warning', async () => {
+    const text = '[global]\nlogseverityfile = DEBUG\n'
+    const cases: {name: string; cfg: string; env?: Record<string, string>; by: RegExp}[] = [
+      {name: 'lower-case spelling in the file', cfg: file('felix.cfg', text), by: /shadowed by another spelling in the same layer \(.*felix\.cfg:2\).*stays "DEBUG"/},
+      {name: 'an env variable', cfg: file('felix.cfg', '[global]\n'), env: {FELIX_LOGSEVERITYFILE: 'DEBUG'}, by: /shadowed by the environment \(FELIX_LOGSEVERITYFILE\).*stays "DEBUG"/},
+    ]
+    for (const c of cases) {
+      const before = readFileSync(c.cfg, 'utf8')
+      const args = ['config', 'set', 'LogSeverityFile', 'INFO', '--layer', 'file', '-c', c.cfg, '--snapshot', emptySnap, '--host', 'n1']
+      const r = await runCli(args, {env: c.env})
+      assert.equal(r.code, 3, `${c.name}: ${r.stdout}${r.stderr}`)
+      assert.match(r.stderr, c.by, c.name)
+      assert.match(r.stderr, /nothing was written/)
+      assert.doesNotMatch(r.stdout, /after:/)
+      assert.equal(readFileSync(c.cfg, 'utf8'), before, c.name)
+      const f = await runCli([...args, '--force', '-o', 'json'], {env: c.env})
+      assert.equal(f.code, 0, `${c.name}: ${f.stderr}`)
+      assert.match(f.stderr, /shadowed .*written anyway: --force/)
+      const doc = JSON.parse(f.stdout)
+      assert.deepEqual([doc.written, doc.after.value], [true, 'DEBUG'])
+      assert.ok(doc.warnings.some((w: string) => /shadowed/.test(w)))
+      assert.match(readFileSync(c.cfg, 'utf8'), /^LogSeverityFile = INFO$/m)
+    }
+    // Writing the value that already wins is not refused (it takes effect as far as it can).
+    const same = file('felix.cfg', text)
+    const ok = await runCli(['config', 'set', 'LogSeverityFile', 'debug', '--layer', 'file', '-c', same, '--snapshot', emptySnap, '--host', 'n1'])
+    assert.equal(ok.code, 0, ok.stderr)
+  })
+
+  test('--force writes a value after which Felix would not start, with the warning', async () => {
+    const cfg = file('felix.cfg', '[global]\n')
+    const r = await runCli(['config', 'set', 'IptablesMarkMask', '0x1', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1', '--force', '-o', 'json'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, /invalid mark.*written anyway: --force/)
+    assert.match(r.stderr, /after this change Felix would not start.*written anyway: --force/)
+    const doc = JSON.parse(r.stdout)
+    assert.equal(doc.written, true)
+    assert.equal(doc.after.fatal.param, 'IptablesMarkMask')
+    assert.equal(readFileSync(cfg, 'utf8'), '[global]\nIptablesMarkMask = 0x1\n')
+    // A line break never passes, even with --force.
+    const nl = await runCli(['config', 'set', 'LogPrefix', 'a\nb', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--force'])
+    assert.equal(nl.code, 3, nl.stderr)
+  })
+
+  test('unset of a key that is not there says so (not "already has it")', async () => {
+    const cfg = file('felix.cfg', '[global]\n')
+    const r = await runCli(['config', 'unset', 'MetadataPort', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /nothing to remove: MetadataPort is not set in .*felix\.cfg/)
+    assert.doesNotMatch(r.stdout, /already has it/)
+  })
+
+  test('-c naming a file that does not exist yet: --layer file creates it; --no-local cannot write a local layer', async () => {
+    const cfg = join(dir, `${n++}-new.cfg`)
+    const r = await runCli(['config', 'set', 'MetadataPort', '9001', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(readFileSync(cfg, 'utf8'), /^MetadataPort = 9001$/m)
+    const nl = await runCli(['config', 'set', 'MetadataPort', '9002', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--no-local'])
+    assert.equal(nl.code, 2, nl.stderr)
+    assert.match(nl.stderr, /--no-local/)
   })
 
   test('unknown names: exit 4 with did-you-mean; --force writes them', async () => {

@@ -11,6 +11,7 @@ let dir: string
 let root: string
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'felixctl-doctor-'))
+  writeFileSync(join(dir, 'none.cfg'), '') // an explicitly named config file must exist
   root = join(dir, 'root')
   cpSync(join(REPO_ROOT, 'test/fixtures/sysctl/debian-fresh'), root, {recursive: true, verbatimSymlinks: true})
 })

@@ -35,6 +35,8 @@ before(() => {
   globalFatalSnap = join(dir, 'global-fatal.json')
   writeFileSync(globalFatalSnap, JSON.stringify({...FLEET, '/calico/v1/config/IptablesMarkMask': '0x1'}))
   noCfg = join(dir, 'absent.cfg')
+  // An explicitly named config file must exist (exit 6): an empty one is no configuration.
+  writeFileSync(noCfg, '')
 })
 after(() => rmSync(dir, {recursive: true, force: true}))
 

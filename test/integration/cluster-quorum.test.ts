@@ -10,7 +10,7 @@
  */
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {runCli, type CliResult} from '../helpers/cli.js'
@@ -82,6 +82,7 @@ async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void>
 
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'felixctl-cluster-'))
+  writeFileSync(join(tmp, 'no-felix.cfg'), '') // an explicitly named config file must exist
   cluster = await startEtcdCluster(3)
   await seed('/calico/v1/Ready', 'true')
   await seed('/calico/v1/config/LogSeverityFile', 'WARNING')

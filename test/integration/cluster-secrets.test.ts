@@ -31,6 +31,7 @@ function assertNoSecrets(r: CliResult, secrets: string[], what: string): void {
 
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'felixctl-secrets-'))
+  writeFileSync(join(tmp, 'no-felix.cfg'), '') // an explicitly named config file must exist
   certs = await makeCerts()
   other = await makeCerts()
   etcd = await startEtcd({tls: true, certs})

@@ -22,6 +22,7 @@ let snapshot: string
 before(async () => {
   etcd = await startEtcd({tls: true})
   dir = mkdtempSync(join(tmpdir(), 'felixctl-tls-'))
+  writeFileSync(join(dir, 'none.cfg'), '') // an explicitly named config file must exist
   snapshot = join(dir, 'snap.json')
   writeFileSync(snapshot, JSON.stringify(DATA))
   for (const [k, v] of Object.entries(DATA)) {

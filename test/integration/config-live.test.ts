@@ -34,6 +34,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'felixctl-live-'))
   snapshot = join(dir, 'snap.json')
   noCfg = join(dir, 'none.cfg')
+  // An explicitly named config file must exist (exit 6): an empty one is no configuration.
+  writeFileSync(noCfg, '')
   writeFileSync(snapshot, JSON.stringify(Object.fromEntries(Object.entries(DATA).filter(([k]) => !k.includes('/workload/')))))
   for (const [k, v] of Object.entries(DATA)) {
     const r2 = await etcd.v2('PUT', k, v)
@@ -130,7 +132,7 @@ describe('set and unset on etcd, both drivers', () => {
       assert.equal(JSON.parse(s1.stdout).target, '/calico/v1/config/ChainInsertMode')
       const g1 = await runCli(['config', 'get', 'ChainInsertMode', '--host', 'node9', ...base.filter((a) => a !== '--yes'), '-o', 'json'])
       assert.deepEqual([JSON.parse(g1.stdout).value, JSON.parse(g1.stdout).source], ['append', 'global'])
-      const s2 = await runCli(['config', 'set', 'chaininsertmode', 'insert', '--layer', 'host', '--host', 'node9', ...base, '-o', 'json'])
+      const s2 = await runCli(['config', 'set', 'chaininsertmode', 'insert', '--layer', 'host', '--host', 'node9', ...base, '--create-host', '-o', 'json'])
       assert.equal(s2.code, 0, s2.stderr)
       assert.equal(JSON.parse(s2.stdout).target, '/calico/v1/host/node9/config/ChainInsertMode')
       const g2 = await runCli(['config', 'get', 'ChainInsertMode', '--host', 'node9', ...base.filter((a) => a !== '--yes'), '-o', 'json'])
@@ -189,3 +191,99 @@ describe('spellings and compare-and-swap on etcd, both drivers', () => {
   }
 })
 
+
+describe('host directories: a write lands where --host says, or is refused', () => {
+  for (const driver of ['etcdv2', 'etcdv3'] as const) {
+    const put = (k: string, v: string) => (driver === 'etcdv2' ? etcd.v2('PUT', k, v) : etcd.etcdctl(['put', k, v]))
+    const exported = async () => {
+      const r = await runCli(['datastore', 'export', '-c', noCfg, ...via(driver)])
+      assert.equal(r.code, 0, r.stderr)
+      return JSON.parse(r.stdout) as Record<string, string>
+    }
+    const c1 = `${driver}-compute-01`
+    const c2 = `${driver}-compute-02`
+    let cfg: string
+
+    before(async () => {
+      await put(`/calico/v1/host/${c1}/config/IpInIpMtu`, '1420')
+      await put(`/calico/v1/host/${c2}/config/IpInIpMtu`, '1380')
+      // As on most compute nodes: this machine's felix.cfg names its own host directory.
+      cfg = join(dir, `${driver}-compute.cfg`)
+      writeFileSync(cfg, `[global]\nFelixHostname = ${c1}\n`)
+    })
+
+    test(`${driver}: FelixHostname from this machine's file or env and --host naming another: refused (exit 2), nothing written`, async () => {
+      const r = await runCli(['config', 'set', 'IpInIpMtu', '1400', '--layer', 'host', '--host', c2, '-c', cfg, ...via(driver), '--yes'])
+      assert.equal(r.code, 2, r.stderr)
+      for (const s of [c1, c2, `${cfg}:2`, `--host ${c1}`, '--no-local']) assert.ok(r.stderr.includes(s), `${s} missing in: ${r.stderr}`)
+      const u = await runCli(['config', 'unset', 'IpInIpMtu', '--layer', 'host', '--host', c2, '-c', noCfg, ...via(driver), '--yes'], {env: {FELIX_FELIXHOSTNAME: c1}})
+      assert.equal(u.code, 2, u.stderr)
+      assert.match(u.stderr, /env FELIX_FELIXHOSTNAME/)
+      const keys = await exported()
+      assert.equal(keys[`/calico/v1/host/${c1}/config/IpInIpMtu`], '1420')
+      assert.equal(keys[`/calico/v1/host/${c2}/config/IpInIpMtu`], '1380')
+    })
+
+    test(`${driver}: the two ways out: --host names FelixHostname's directory, or --no-local evaluates --host from etcd alone`, async () => {
+      const a = await runCli(['config', 'set', 'IpInIpMtu', '1401', '--layer', 'host', '--host', c1, '-c', cfg, ...via(driver), '--yes', '-o', 'json'])
+      assert.equal(a.code, 0, a.stderr)
+      assert.equal(JSON.parse(a.stdout).target, `/calico/v1/host/${c1}/config/IpInIpMtu`)
+      const b = await runCli(['config', 'set', 'IpInIpMtu', '1402', '--layer', 'host', '--host', c2, '-c', cfg, '--no-local', ...via(driver), '--yes', '-o', 'json'])
+      assert.equal(b.code, 0, b.stderr)
+      assert.deepEqual([JSON.parse(b.stdout).target, JSON.parse(b.stdout).after.value], [`/calico/v1/host/${c2}/config/IpInIpMtu`, 1402])
+      const keys = await exported()
+      assert.deepEqual([keys[`/calico/v1/host/${c1}/config/IpInIpMtu`], keys[`/calico/v1/host/${c2}/config/IpInIpMtu`]], ['1401', '1402'])
+    })
+
+    test(`${driver}: a read says in its result which host directory was evaluated, and why`, async () => {
+      const j = await runCli(['config', 'get', 'IpInIpMtu', '--host', c2, '-c', cfg, ...via(driver), '-o', 'json'])
+      assert.equal(j.code, 0, j.stderr)
+      const hd = JSON.parse(j.stdout).hostDirectory
+      assert.deepEqual([hd.name, hd.kernelHostname, hd.kernelHostnameFrom, hd.setBy, hd.localLayers], [c1, c2, '--host', {type: 'file', path: cfg, section: 'global', line: 2}, 'applied'])
+      assert.match(hd.note, new RegExp(`evaluated host directory ${c1}, not --host ${c2}: FelixHostname = "${c1}" is set by .*:2`))
+      const t = await runCli(['config', 'get', 'IpInIpMtu', '--host', c2, '-c', cfg, ...via(driver)])
+      assert.match(t.stdout, new RegExp(`^Host directory:\\s+evaluated host directory ${c1}, not --host ${c2}`, 'm'))
+      const l = await runCli(['config', 'list', '--host', c2, '-c', cfg, ...via(driver)])
+      assert.match(l.stdout.split('\n')[0], new RegExp(`^Host directory: evaluated host directory ${c1}, not --host ${c2}`))
+      const lj = await runCli(['config', 'list', '--host', c2, '-c', cfg, ...via(driver), '-o', 'json'])
+      assert.equal(JSON.parse(lj.stdout).hostDirectory.name, c1)
+      const v = await runCli(['config', 'validate', '--host', c2, '-c', cfg, ...via(driver)])
+      assert.match(v.stdout.split('\n')[0], new RegExp(`^Host directory: evaluated host directory ${c1}, not --host ${c2}`))
+      const vj = await runCli(['config', 'validate', '--host', c2, '-c', cfg, ...via(driver), '-o', 'json'])
+      assert.deepEqual([JSON.parse(vj.stdout).hosts, JSON.parse(vj.stdout).hostDirectory.name], [[c1], c1])
+      const n = await runCli(['config', 'get', 'IpInIpMtu', '--host', c2, '-c', cfg, '--no-local', ...via(driver), '-o', 'json'])
+      const nd = JSON.parse(n.stdout)
+      assert.deepEqual([nd.value, nd.hostDirectory.name, nd.hostDirectory.localLayers, nd.hostDirectory.note], [1402, c2, 'ignored', null])
+    })
+
+    test(`${driver}: a host directory with no config keys: refused with a did-you-mean (exit 4) unless --create-host`, async () => {
+      const typo = `${driver}-compute-0`
+      const base = ['IpInIpMtu', '1400', '--layer', 'host', '--host', typo, '-c', noCfg, ...via(driver), '--yes']
+      const r = await runCli(['config', 'set', ...base])
+      assert.equal(r.code, 4, r.stderr)
+      assert.match(r.stderr, new RegExp(`/calico/v1/host/${typo}/config/ holds no config keys yet`))
+      assert.match(r.stderr, new RegExp(`did you mean ${c1} or ${c2}`))
+      assert.match(r.stderr, /--create-host/)
+      assert.ok(!Object.keys(await exported()).some((k) => k.startsWith(`/calico/v1/host/${typo}/`)))
+      const d = await runCli(['config', 'set', ...base, '--dry-run'])
+      assert.equal(d.code, 0, d.stderr)
+      assert.match(d.stderr, /--create-host/)
+      const c = await runCli(['config', 'set', ...base, '--create-host', '-o', 'json'])
+      assert.equal(c.code, 0, c.stderr)
+      assert.equal((await exported())[`/calico/v1/host/${typo}/config/IpInIpMtu`], '1400')
+      await runCli(['config', 'unset', 'IpInIpMtu', '--layer', 'host', '--host', typo, '-c', noCfg, ...via(driver), '--yes'])
+    })
+
+    test(`${driver}: --force writes a global value after which Felix would not start, with the warning`, async () => {
+      const base = ['--layer', 'global', '-c', noCfg, ...via(driver), '--yes']
+      const refused = await runCli(['config', 'set', 'IptablesMarkMask', '0x1', ...base])
+      assert.equal(refused.code, 3, refused.stderr)
+      const r = await runCli(['config', 'set', 'IptablesMarkMask', '0x1', ...base, '--force', '-o', 'json'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stderr, /would not start.*written anyway: --force/)
+      assert.equal((await exported())['/calico/v1/config/IptablesMarkMask'], '0x1')
+      const u = await runCli(['config', 'unset', 'IptablesMarkMask', ...base])
+      assert.equal(u.code, 0, u.stderr)
+    })
+  }
+})

@@ -54,6 +54,7 @@ let dir: string
 before(async () => {
   etcd = await startEtcd()
   dir = mkdtempSync(join(tmpdir(), 'felixctl-fleet-'))
+  writeFileSync(join(dir, 'absent.cfg'), '') // an explicitly named config file must exist
   for (const [k, v] of Object.entries(FLEET)) {
     const r3 = await etcd.etcdctl(['put', k, v])
     assert.equal(r3.code, 0, r3.stderr)

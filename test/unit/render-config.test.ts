@@ -21,11 +21,12 @@ function resolution() {
 }
 
 const readFrom = {kind: 'snapshot' as const, endpoints: ['s.json'], ready: 'true'}
+const hostSel = {kernelHostname: 'node1', fromFlag: true, directory: 'node1', setBy: null, localLayers: 'applied' as const, note: null}
 
 describe('config renderers', () => {
   test('config get, table', async () => {
     const r = resolution()
-    const res: ConfigGetResult = {param: r.params.find((p) => p.name === 'LogSeverityScreen')!, keys: {host: '/calico/v1/host/node1/config/LogSeverityScreen', global: '/calico/v1/config/LogSeverityScreen'}, fatal: r.fatal, host: r.host, datastoreRead: readFrom, warnings: [], resolution: r}
+    const res: ConfigGetResult = {param: r.params.find((p) => p.name === 'LogSeverityScreen')!, keys: {host: '/calico/v1/host/node1/config/LogSeverityScreen', global: '/calico/v1/config/LogSeverityScreen'}, fatal: r.fatal, host: r.host, hostSelection: hostSel, datastoreRead: readFrom, warnings: [], resolution: r}
     assert.equal(
       await renderConfigGet(res, 'table'),
       [
@@ -45,7 +46,7 @@ describe('config renderers', () => {
 
   test('config get, JSON: the parameter object with fatal and its diagnostics (and the warnings) as members', async () => {
     const r = resolution()
-    const res: ConfigGetResult = {param: r.params.find((p) => p.name === 'IpInIpMtu')!, keys: {host: null, global: null}, fatal: r.fatal, host: r.host, datastoreRead: readFrom, warnings: ['note: a note'], resolution: r}
+    const res: ConfigGetResult = {param: r.params.find((p) => p.name === 'IpInIpMtu')!, keys: {host: null, global: null}, fatal: r.fatal, host: r.host, hostSelection: hostSel, datastoreRead: readFrom, warnings: ['note: a note'], resolution: r}
     const doc = JSON.parse(await renderConfigGet(res, 'json'))
     assert.deepEqual(doc, {
       name: 'IpInIpMtu',
@@ -59,6 +60,7 @@ describe('config renderers', () => {
         {layer: 'global', key: 'IpInIpMtu', raw: '1400', status: 'shadowed', message: 'shadowed by FELIX_IPINIPMTU', origin: {type: 'etcd', key: '/calico/v1/config/IpInIpMtu'}},
       ],
       fatal: null,
+      hostDirectory: {name: 'node1', kernelHostname: 'node1', kernelHostnameFrom: '--host', setBy: null, localLayers: 'applied', note: null},
       diagnostics: [
         {
           severity: 'error', code: 'invalid-value', param: 'IpInIpMtu', layer: 'env', origin: {type: 'env', name: 'FELIX_IPINIPMTU'},
@@ -70,7 +72,7 @@ describe('config renderers', () => {
   })
 
   test('config list --changed, table', async () => {
-    const res: ConfigListResult = {resolution: resolution(), datastoreRead: readFrom, warnings: [], changedOnly: true}
+    const res: ConfigListResult = {resolution: resolution(), hostSelection: hostSel, datastoreRead: readFrom, warnings: [], changedOnly: true}
     assert.equal(
       await renderConfigList(res, 'table'),
       [

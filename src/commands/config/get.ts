@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
-import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
+import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags, noLocalFlag} from '../../cli/config-flags.js'
 import {outputFlag} from '../../cli/flags.js'
 import {colourEnabled} from '../../render/format.js'
 import {paramDiagnostics, renderConfigGet, renderDiagnostics} from '../../render/config.js'
@@ -27,6 +27,7 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
     'with-local': Flags.boolean({summary: "With --all-hosts: apply this machine's env and config file to every host (FelixHostname excepted).", dependsOn: ['all-hosts']}),
     'felix-version': felixVersionFlag,
     ...localSourceFlags,
+    'no-local': noLocalFlag,
     ...datastoreFlags,
   }
 

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
-import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
+import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags, noLocalFlag} from '../../cli/config-flags.js'
 import {outputFlag} from '../../cli/flags.js'
 import {colourEnabled} from '../../render/format.js'
 import {renderConfigList, renderDiagnostics} from '../../render/config.js'
@@ -13,13 +13,13 @@ With --all-hosts: for every host directory under /calico/v1/host/, the parameter
 Exit code 3 when Felix would not start with this configuration (on any host, with --all-hosts; the result is still printed).`
   static override examples = [
     {description: 'Everything, from a config file and an etcd snapshot', command: '<%= config.bin %> <%= command.id %> -c examples/felix.cfg --snapshot examples/snapshot.json --host node1'},
-    {description: 'Only what is not at its default, as JSON', command: '<%= config.bin %> <%= command.id %> --changed -c examples/felix.cfg --snapshot examples/snapshot.json -o json'},
+    {description: 'Only what some layer sets, as JSON', command: '<%= config.bin %> <%= command.id %> --changed -c examples/felix.cfg --snapshot examples/snapshot.json -o json'},
     {description: 'Which host directories override which global values', command: '<%= config.bin %> <%= command.id %> --all-hosts --snapshot examples/snapshot.json -c examples/felix.cfg'},
     {description: 'Two parameters on every host, as JSON', command: '<%= config.bin %> <%= command.id %> --all-hosts --all --param IpInIpMtu --param LogSeverityScreen --snapshot examples/snapshot.json -c examples/felix.cfg -o json'},
   ]
   static override flags = {
     output: outputFlag(),
-    changed: Flags.boolean({summary: 'Only parameters not at their default.'}),
+    changed: Flags.boolean({summary: 'Only parameters that some layer sets (env, file or etcd), even to their default value: a value set to the default still hides the layers below it.'}),
     host: hostFlag,
     'all-hosts': Flags.boolean({summary: 'Every host directory under /calico/v1/host/: the parameters that differ from their global value.', exclusive: ['host', 'changed']}),
     param: Flags.string({summary: 'With --all-hosts: only this parameter (repeatable).', helpValue: 'NAME', multiple: true, dependsOn: ['all-hosts']}),
@@ -27,6 +27,7 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
     'with-local': Flags.boolean({summary: "With --all-hosts: apply this machine's env and config file to every host (FelixHostname excepted).", dependsOn: ['all-hosts']}),
     'felix-version': felixVersionFlag,
     ...localSourceFlags,
+    'no-local': noLocalFlag,
     ...datastoreFlags,
   }
 

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {FelixctlCommand} from '../../cli/base.js'
-import {datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
+import {datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags, noLocalFlag} from '../../cli/config-flags.js'
 import {outputFlag} from '../../cli/flags.js'
 import {runConfigWrite, writeFlags} from '../../cli/config-write-flow.js'
 import {isInteractive, promptValue} from '../../cli/prompts.js'
@@ -9,8 +9,9 @@ import {valueChoices, validateForPrompt} from '../../services/config-write.js'
 
 export default class ConfigSet extends FelixctlCommand {
   static override summary = 'Set a Felix parameter in one layer: global or per-host etcd, felix.cfg (in place), or an env file.'
-  static override description = `The value is validated with the parameter's kind first; local-only parameters are refused in etcd, \`none\` on non-zero parameters and values with line breaks are refused, and a change after which Felix would not start is refused unless --force.
-The effective value before and after is shown, with a warning when a higher layer still wins.
+  static override description = `The value is validated with the parameter's kind first; local-only parameters are refused in etcd, \`none\` on non-zero parameters and values with line breaks are refused, and a change after which Felix would not start is refused (exit 3) unless --force, which writes it with a warning.
+The effective value before and after is shown. A value that a higher layer, or another spelling of the key in the same layer, would shadow is refused (exit 3, nothing written) unless --force.
+--layer host writes the directory of --host; when this machine's env or config file set FelixHostname to another name the write is refused (exit 2): say --host with that name, or add --no-local to evaluate --host from etcd alone. A host directory with no config keys yet is created only after a yes at the prompt, or with --create-host (exit 4 with a did-you-mean otherwise).
 Files are edited in place (comments, order, mode and owner kept) and replaced atomically. Any change to an etcd config key makes Felix restart on the hosts concerned: felixctl says so and asks for confirmation on a TTY unless --yes.
 With no VALUE on a TTY, felixctl prompts for one.`
   static override examples = [
@@ -22,7 +23,7 @@ With no VALUE on a TTY, felixctl prompts for one.`
     name: Args.string({description: 'Parameter name (case-insensitive; written with its canonical spelling)', required: true}),
     value: Args.string({description: 'New value (prompted for on a TTY when omitted)'}),
   }
-  static override flags = {output: outputFlag(), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, ...datastoreFlags, ...writeFlags}
+  static override flags = {output: outputFlag(), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, 'no-local': noLocalFlag, ...datastoreFlags, ...writeFlags}
 
   async run() {
     const {args, flags} = await this.parse(ConfigSet)

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {FelixctlCommand} from '../../cli/base.js'
-import {datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
+import {datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags, noLocalFlag} from '../../cli/config-flags.js'
 import {outputFlag} from '../../cli/flags.js'
 import {runConfigWrite, writeFlags} from '../../cli/config-write-flow.js'
 
@@ -12,7 +12,7 @@ export default class ConfigUnset extends FelixctlCommand {
     {description: 'Remove a per-host override from etcd ($ETCD: its URL)', command: '<%= config.bin %> <%= command.id %> IpInIpMtu --layer host --host node1 --etcd-endpoints $ETCD --yes'},
   ]
   static override args = {name: Args.string({description: 'Parameter name (case-insensitive)', required: true})}
-  static override flags = {output: outputFlag(), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, ...datastoreFlags, ...writeFlags}
+  static override flags = {output: outputFlag(), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, 'no-local': noLocalFlag, ...datastoreFlags, ...writeFlags}
 
   async run() {
     const {args, flags} = await this.parse(ConfigUnset)

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
-import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
+import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags, noLocalFlag} from '../../cli/config-flags.js'
 import {outputFlag} from '../../cli/flags.js'
 import {colourEnabled} from '../../render/format.js'
 import {renderConfigValidate} from '../../render/config-validate.js'
@@ -21,6 +21,7 @@ Exit 0 when clean, 3 when Felix would not start or a value is ignored; warnings 
     strict: Flags.boolean({summary: 'Warnings fail too (exit 3).'}),
     'felix-version': felixVersionFlag,
     ...localSourceFlags,
+    'no-local': noLocalFlag,
     ...datastoreFlags,
   }
 
