@@ -923,8 +923,8 @@ function planPersistence(plan: FilePlan, before: SysctlCheckResult, target: stri
     const where = culprit === ev.cancelledBy ? 'cancels the key at boot (systemd-sysctl reads "-key" as "do not set")' : `sets ${JSON.stringify(culprit.value ?? '')} and wins ${culprit === ev.boot && culprit === ev.procps ? 'at boot and with `sysctl --system`' : culprit === ev.boot ? 'at boot' : 'with `sysctl --system`'}`
     const vendor = vendorArea(culprit.path)
     const changed = vendor
-      ? plan.shadow(culprit.path, `${culprit.path}:${culprit.line} ${where}; ${vendor}, so it is not edited: a file of the same name in /etc/sysctl.d hides it, with every other line kept`, set(culprit.key))
-      : plan.edit(culprit.path, 'agree', `${culprit.path}:${culprit.line} ${where}${culprit.path === SYSCTL_CONF && culprit !== ev.boot ? ' (`sysctl --system` reads /etc/sysctl.conf last)' : ''}: edited in place`, set(culprit.key))
+      ? plan.shadow(culprit.path, `${culprit.path}:${culprit.line} ${where}; not edited (${vendor}): /etc/sysctl.d/${posix.basename(culprit.path)} has the same name, hides it and keeps every other line`, set(culprit.key))
+      : plan.edit(culprit.path, 'agree', `${culprit.path}:${culprit.line} ${where}${culprit.path === SYSCTL_CONF && culprit !== ev.boot ? ' (procps reads /etc/sysctl.conf last)' : ''}: edited in place`, set(culprit.key))
     if (!changed) return culprit
   }
   return null

@@ -430,7 +430,7 @@ describe('issue 15: apply plans against both loaders and leaves vendor files alo
     const shadow = r.actions.find((a) => a.kind === 'file' && a.purpose === 'shadow')
     assert.ok(shadow && shadow.kind === 'file')
     assert.equal(shadow.shadows, '/usr/lib/sysctl.d/zz-vendor.conf')
-    assert.match(shadow.reason, /^\/usr\/lib\/sysctl.d\/zz-vendor.conf:2 sets "5000" and wins at boot and with `sysctl --system`; a file under \/usr belongs to a package/)
+    assert.match(shadow.reason, /^\/usr\/lib\/sysctl.d\/zz-vendor.conf:2 sets "5000" and wins at boot and with `sysctl --system`; not edited \(a file under \/usr belongs to a package: the next upgrade overwrites it\): \/etc\/sysctl.d\/zz-vendor.conf has the same name, hides it and keeps every other line$/)
     assert.equal(shadow.diff, '--- /usr/lib/sysctl.d/zz-vendor.conf\n+++ /etc/sysctl.d/zz-vendor.conf\n@@ -1,2 +1,2 @@\n # vendor\n-net.netfilter.nf_conntrack_max = 5000\n+net.netfilter.nf_conntrack_max = 1000000\n')
   })
 
