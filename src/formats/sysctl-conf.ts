@@ -198,13 +198,23 @@ export interface SetSysctlValueResult {
  * Make `keyPath` (normalised) be `value` in `text`, surgically: the last explicit
  * definition of the key keeps its spelling and spacing and gets the new value;
  * earlier explicit definitions of the same key (the seed recipe's repeated
- * `echo >>` lines) are removed, so no two definitions can disagree. Without a
+ * `echo >>` lines) are removed, so no two definitions can disagree. A `-key` line
+ * (no value) after them becomes `-key = value`. Without a
  * definition, `key = value` is appended (after a newline if the file lacks one).
  * Globs and other keys are never touched.
  */
 export function setSysctlValue(text: string, keyPath: string, value: string, options: SetSysctlValueOptions = {}): SetSysctlValueResult {
   const doc = parseSysctlConf(text)
-  const defs = doc.lines.filter((l) => l.kind === 'assignment' && !l.glob && l.key === keyPath)
+  const explicit = (l: SysctlLine) => !l.glob && l.key === keyPath
+  const defs = doc.lines.filter((l) => l.kind === 'assignment' && explicit(l))
+  // systemd-sysctl reads a later "-key" line without a value as "do not set the key": that line gets the value
+  // (keeping its "-", ignore failures); earlier excludes are harmless once an assignment follows them.
+  const lastExclude = doc.lines.filter((l) => l.kind === 'exclude' && explicit(l)).at(-1)
+  if (lastExclude && (defs.length === 0 || lastExclude.line > defs[defs.length - 1].line)) {
+    const removed = new Set(defs.map((d) => d.line))
+    const lines = doc.lines.filter((l) => !removed.has(l.line)).map((l) => (l === lastExclude ? {...l, raw: l.raw.trimEnd() + ' = ' + value} : l))
+    return {text: serializeSysctlConf({lines}), changed: true, removedLines: [...removed]}
+  }
   if (defs.length === 0) {
     const eol = detectEol(doc)
     let out = text

@@ -102,9 +102,11 @@ export function renderSysctlApplyText(r: SysctlApplyResult, format: 'table' | 'w
     if (a.kind === 'modprobe') lines.push(a.skipped ? `  modprobe nf_conntrack: skipped, ${a.skipped}` : '  modprobe nf_conntrack')
     else if (a.kind === 'live') lines.push(`  set ${a.path}: ${a.before ?? 'none'} -> ${a.after}`)
     else {
-      const what = a.purpose === 'module-at-boot' ? 'load nf_conntrack at boot' : a.purpose === 'agree' ? 'make it agree' : 'persist'
+      const what = a.purpose === 'module-at-boot' ? 'load nf_conntrack at boot' : a.purpose === 'agree' ? 'edit in place' : a.purpose === 'shadow' ? `shadow ${a.shadows}` : 'persist'
       const dups = a.removedDuplicateLines.length ? `, removed duplicate line${a.removedDuplicateLines.length === 1 ? '' : 's'} ${a.removedDuplicateLines.join(', ')}` : ''
-      lines.push(`  ${a.create ? 'create' : 'update'} ${a.realPath !== a.path ? `${a.path} (-> ${a.realPath})` : a.path} (${what}${dups})`)
+      const link = a.replacesLink !== undefined ? `, replacing the link to ${a.replacesLink}` : ''
+      lines.push(`  ${a.create ? 'create' : 'update'} ${a.realPath !== a.path ? `${a.path} (-> ${a.realPath})` : a.path} (${what}${dups}${link})`)
+      lines.push(`      why: ${a.reason}`)
     }
   }
   let out = lines.join('\n') + '\n\n' + beforeAfterTable(r, paint)

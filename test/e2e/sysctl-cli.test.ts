@@ -1,7 +1,7 @@
 import {describe, test, after} from 'node:test'
 import assert from 'node:assert/strict'
-import {chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {execFileSync, spawn} from 'node:child_process'
+import {chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {CLI, REPO_ROOT, runCli} from '../helpers/cli.js'
@@ -55,7 +55,7 @@ describe('felixctl sysctl check', () => {
     assert.equal(doc.recommended, 200000)
     assert.deepEqual(doc.persisted.boot, null)
     assert.deepEqual(doc.moduleAtBoot, {configured: false, where: []})
-    assert.deepEqual(doc.problems.map((p: {code: string}) => p.code), ['not-persisted'])
+    assert.deepEqual(doc.problems.map((p: {code: string}) => p.code), ['not-persisted', 'boot-order-trap'])
     assert.deepEqual(Object.keys(doc.problems[0]), ['severity', 'code', 'param', 'layer', 'origin', 'message', 'hint'])
   })
 
@@ -95,7 +95,8 @@ describe('felixctl sysctl apply', () => {
     const root = copyFixture()
     const first = await runCli(['sysctl', 'apply', '--root', root])
     assert.equal(first.code, 0, first.stderr)
-    assert.match(first.stdout, /^Applied 2 changes:$/m)
+    assert.match(first.stdout, /^Applied 3 changes:$/m)
+    assert.match(first.stdout, /^ {2}create \/etc\/modules-load.d\/felixctl-conntrack.conf \(load nf_conntrack at boot\)$/m)
     assert.match(first.stdout, /^ {2}set \/proc\/sys\/net\/netfilter\/nf_conntrack_max: 262144 -> 1000000$/m)
     assert.match(first.stdout, /^live +262144 +1000000$/m)
     assert.equal(readFileSync(join(root, MAX), 'utf8'), '1000000\n')
@@ -162,5 +163,64 @@ describe('felixctl sysctl apply', () => {
     const check = await runAsNobody(['sysctl', 'check', '--root', root, '-o', 'json'])
     assert.equal(check.code, 3, check.stderr)
     assert.equal(JSON.parse(check.stdout).live.writable, false)
+  })
+})
+
+describe('felixctl sysctl apply: issue 15', () => {
+  /** Every file of a tree with its bytes (links as their target). */
+  function bytes(dir: string, base = dir, out: Record<string, string> = {}): Record<string, string> {
+    for (const n of readdirSync(dir).sort()) {
+      const p = join(dir, n)
+      const st = lstatSync(p)
+      if (st.isDirectory()) bytes(p, base, out)
+      else out[p.slice(base.length)] = st.isSymbolicLink() ? 'link' : readFileSync(p, 'base64')
+    }
+    return out
+  }
+
+  test('a later /run file is shadowed in /etc/sysctl.d; the plan says why; check then exits 0', async () => {
+    const root = copyFixture()
+    mkdirSync(join(root, 'run/sysctl.d'), {recursive: true})
+    writeFileSync(join(root, 'run/sysctl.d/zz-last.conf'), '# runtime\nnet.netfilter.nf_conntrack_max   =   65536\n')
+    const r = await runCli(['sysctl', 'apply', '--root', root, '--yes'])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.match(r.stdout, /^ {2}create \/etc\/sysctl.d\/zz-last.conf \(shadow \/run\/sysctl.d\/zz-last.conf\)$/m)
+    assert.match(r.stdout, /^ {6}why: \/run\/sysctl.d\/zz-last.conf:2 sets "65536" and wins at boot and with `sysctl --system`; not edited \(a file under \/run is gone after a reboot\)/m)
+    assert.equal(readFileSync(join(root, 'etc/sysctl.d/zz-last.conf'), 'utf8'), '# runtime\nnet.netfilter.nf_conntrack_max   =   1000000\n')
+    assert.equal(readFileSync(join(root, 'run/sysctl.d/zz-last.conf'), 'utf8'), '# runtime\nnet.netfilter.nf_conntrack_max   =   65536\n')
+    assert.equal((await runCli(['sysctl', 'check', '--root', root])).code, 0)
+    const again = await runCli(['sysctl', 'apply', '--root', root, '--yes'])
+    assert.match(again.stdout, /^Nothing to change/m)
+  })
+
+  test('--persist-to a file under /run or /usr is exit 2 with the /etc override as hint', async () => {
+    const root = copyFixture()
+    const r = await runCli(['sysctl', 'apply', '--root', root, '--persist-to', '/usr/lib/sysctl.d/zz-last.conf'])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /^Error: --persist-to \/usr\/lib\/sysctl.d\/zz-last.conf: felixctl does not write there \(a file under \/usr belongs to a package: the next upgrade overwrites it\)$/m)
+    assert.match(r.stderr, /^Hint: .*\/etc\/sysctl.d\/zz-last.conf/m)
+    assert.equal(existsSync(join(root, DROP_IN)), false)
+  })
+
+  test('--no-load-module says the value will not hold after a reboot', async () => {
+    const root = copyFixture()
+    const r = await runCli(['sysctl', 'apply', '--root', root, '--no-load-module', '--yes'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /value-lost-at-reboot: .*will not hold after a reboot/)
+    assert.equal(existsSync(join(root, 'etc/modules-load.d/felixctl-conntrack.conf')), false)
+    assert.equal((await runCli(['sysctl', 'check', '--root', root])).code, 3)
+  })
+
+  const unshareOk = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0
+  test('a read-only /etc (a read-only mount): exit 6 and no byte of the tree changed', {skip: unshareOk ? false : 'needs root and unshare -m'}, () => {
+    const root = copyFixture()
+    mkdirSync(join(root, 'run/sysctl.d'), {recursive: true})
+    writeFileSync(join(root, 'run/sysctl.d/zz-last.conf'), 'net.netfilter.nf_conntrack_max = 65536\n')
+    const before = bytes(root)
+    const script = 'mount --make-rprivate / && mount --bind "$1/etc" "$1/etc" && mount -o remount,bind,ro "$1/etc" && exec "$2" "$3" sysctl apply --root "$1" --yes'
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', root, process.execPath, CLI], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}})
+    assert.equal(r.status, 6, r.stdout + r.stderr)
+    assert.match(r.stderr, /^Error: cannot write .*: read-only file system; nothing was written$/m)
+    assert.deepEqual(bytes(root), before)
   })
 })

@@ -8,11 +8,11 @@
  */
 import {describe, test, after} from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {spawnSync} from 'node:child_process'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {checkSysctl} from '../../src/services/sysctl.js'
+import {applySysctl, checkSysctl} from '../../src/services/sysctl.js'
 import {parseKernelInt} from '../../src/formats/sysctl-conf.js'
 import {SYSTEMD_SYSCTL, firstSkip, isRoot, needTool, runs} from '../helpers/tools.js'
 
@@ -61,7 +61,13 @@ after(() => {
   for (const r of roots) rmSync(r, {recursive: true, force: true})
 })
 
-function randomTree(seed: number): {root: string; files: Record<string, string>} {
+const CHECK_NAMES = ['10-a.conf', '50-b.conf', '99-sysctl.conf', '99-zz-felixctl-conntrack.conf', 'zz-last.conf', '60-x.conf.disabled']
+
+/**
+ * A random tree of the shapes of issue 15. `apply` trees add a drop-in sorting after felixctl's, a live
+ * value, and sometimes something that loads nf_conntrack at boot.
+ */
+function randomTree(seed: number, kind: 'check' | 'apply' = 'check'): {root: string; files: Record<string, string>} {
   const r = rng(seed)
   const root = mkdtempSync(join(tmpdir(), `felixctl-sysctl-real-${seed}-`))
   roots.push(root)
@@ -96,7 +102,7 @@ function randomTree(seed: number): {root: string; files: Record<string, string>}
     }
   }
   const content = () => Array.from({length: 1 + r.int(3)}, line).join('\n') + (r.int(4) === 0 ? '' : '\n')
-  const names = ['10-a.conf', '50-b.conf', '99-sysctl.conf', '99-zz-felixctl-conntrack.conf', 'zz-last.conf', '60-x.conf.disabled']
+  const names = kind === 'check' ? CHECK_NAMES : [...CHECK_NAMES, '99-zz-late.conf']
   for (const dir of ['etc/sysctl.d', 'run/sysctl.d', 'usr/local/lib/sysctl.d', 'usr/lib/sysctl.d']) {
     for (const name of names) {
       if (r.int(4) !== 0) continue
@@ -107,6 +113,14 @@ function randomTree(seed: number): {root: string; files: Record<string, string>}
     }
   }
   if (r.int(4) !== 0) writeFileSync(join(root, 'etc/sysctl.conf'), (files['/etc/sysctl.conf'] = content()))
+  if (kind === 'apply') {
+    writeFileSync(join(root, 'proc/sys/net/netfilter/nf_conntrack_max'), (files.live = r.pick(['', '65536\n', '262144\n', '1000000\n', '4000000\n'])))
+    const moduleAt = r.pick([null, null, 'etc/modules-load.d/ct.conf', 'usr/lib/modules-load.d/ct.conf', 'etc/modules'])
+    if (moduleAt) {
+      mkdirSync(dirname(join(root, moduleAt)), {recursive: true})
+      writeFileSync(join(root, moduleAt), (files[moduleAt] = '# boot\nnf_conntrack\n'))
+    }
+  }
   return {root, files}
 }
 
@@ -135,6 +149,47 @@ describe('sysctl check agrees with procps and systemd-sysctl', {skip}, () => {
       const context = `seed ${seed}: ours boot=${ours.persisted.boot?.raw} system=${ours.persisted.sysctlSystem?.raw}; real systemd=${theirs.systemd} procps=${theirs.procps}\n${JSON.stringify(files, null, 1)}\n${JSON.stringify(ours.persisted.files, null, 1)}`
       assert.equal(ours.persisted.boot?.raw ?? null, theirs.systemd, `boot (systemd-sysctl): ${context}`)
       assert.equal(ours.persisted.sysctlSystem?.raw ?? null, theirs.procps, `sysctl --system (procps): ${context}`)
+    })
+  }
+
+  /** Every file and link of the tree, byte for byte (the proc file too). */
+  function snapshot(dir: string, out: Record<string, string> = {}, base = dir): Record<string, string> {
+    for (const n of readdirSync(dir).sort()) {
+      const p = join(dir, n)
+      const st = lstatSync(p)
+      if (st.isSymbolicLink()) out[p.slice(base.length)] = `-> ${readlinkSync(p)}`
+      else if (st.isDirectory()) snapshot(p, out, base)
+      else out[p.slice(base.length)] = `${(st.mode & 0o7777).toString(8)} ${readFileSync(p, 'base64')}`
+    }
+    return out
+  }
+  /** What the host's own loaders read: apply --root must never touch it. */
+  const hostState = () => {
+    const out: Record<string, string> = {}
+    for (const d of ['/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/etc/modules-load.d']) if (existsSync(d)) snapshot(d, out, '')
+    for (const f of ['/etc/sysctl.conf', '/etc/modules']) if (existsSync(f)) out[f] = readFileSync(f, 'base64')
+    return out
+  }
+
+  const applyTrees = Math.max(1, Number(process.env.FELIXCTL_SYSCTL_TREES ?? 50) || 50)
+  for (let i = 0; i < applyTrees; i++) {
+    const seed = 5000 + i
+    test(`apply --yes on a random tree holds in both loaders, seed ${seed}`, async () => {
+      const {root, files} = randomTree(seed, 'apply')
+      const host = hostState()
+      const first = await applySysctl({root})
+      const target = first.persistValue
+      const context = () => `seed ${seed}\n${JSON.stringify(files, null, 1)}\n${JSON.stringify(first.actions, null, 1)}\n${JSON.stringify(first.problems, null, 1)}`
+      assert.equal(first.exitCode, 0, `apply exits 0: ${context()}`)
+      assert.ok(target !== null && target >= 1000000, context())
+      const after = snapshot(root)
+      const second = await applySysctl({root})
+      assert.equal(second.changed, false, `a second apply changes nothing: ${JSON.stringify(second.actions)} ${context()}`)
+      assert.deepEqual(snapshot(root), after, `no byte changed by the second apply: ${context()}`)
+      const check = checkSysctl({root})
+      assert.equal(check.exitCode, 0, `check exits 0: ${JSON.stringify(check.problems, null, 1)} ${context()}`)
+      assert.deepEqual(hostState(), host, 'nothing outside the tree is touched')
+      assert.deepEqual(realTools(root), {procps: String(target), systemd: String(target)}, `both loaders yield the target: ${context()}`)
     })
   }
 

@@ -338,7 +338,10 @@ describe('sysctl.conf editor: properties', () => {
       fc.property(sysctlText, fc.integer({min: 1, max: 2147483647}).map(String), (text, value) => {
         const before = parseSysctlConf(text)
         const r = setSysctlValue(text, KEY, value)
-        const defs = before.lines.filter((l) => l.kind === 'assignment' && !l.glob && l.key === KEY)
+        const assignments = before.lines.filter((l) => l.kind === 'assignment' && !l.glob && l.key === KEY)
+        // A "-key" line after the last assignment cancels it at boot: it is the line that gets the value.
+        const lastExclude = before.lines.filter((l) => l.kind === 'exclude' && !l.glob && l.key === KEY).at(-1)
+        const defs = lastExclude && (assignments.length === 0 || lastExclude.line > assignments.at(-1)!.line) ? [...assignments, lastExclude] : assignments
         const lines = splitLines(text)
         const targeted = defs.map((d): [number, number] => [lines[d.line - 1].start, lines[d.line - 1].start + lines[d.line - 1].text.length])
         assertUntargetedKept(text, r.text, targeted, 1, `set ${value}`)

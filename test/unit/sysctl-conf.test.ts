@@ -110,6 +110,8 @@ describe('setSysctlValue', () => {
     {name: 'CRLF file stays CRLF', before: 'a=1\r\n', after: 'a=1\r\nnet.netfilter.nf_conntrack_max = 1000000\r\n'},
     {name: 'globs, comments and other keys are untouched', before: 'net.netfilter.* = 5\n#net.netfilter.nf_conntrack_max=1\nnet.netfilter.nf_conntrack_maxx=1\n', after: 'net.netfilter.* = 5\n#net.netfilter.nf_conntrack_max=1\nnet.netfilter.nf_conntrack_maxx=1\nnet.netfilter.nf_conntrack_max = 1000000\n'},
     {name: 'an ignore-failure line keeps its dash', before: '-net.netfilter.nf_conntrack_max = 5\n', after: '-net.netfilter.nf_conntrack_max = 1000000\n'},
+    {name: 'a "-key" line that cancels at boot becomes the assignment', before: 'net.netfilter.nf_conntrack_max = 5\n# c\n-net.netfilter.nf_conntrack_max  \n', after: '# c\n-net.netfilter.nf_conntrack_max = 1000000\n', removed: [1]},
+    {name: 'a "-key" line before the assignment is kept', before: '-net.netfilter.nf_conntrack_max\nnet.netfilter.nf_conntrack_max = 5\n', after: '-net.netfilter.nf_conntrack_max\nnet.netfilter.nf_conntrack_max = 1000000\n'},
   ]
   for (const r of rows) {
     test(r.name, () => {
@@ -121,7 +123,7 @@ describe('setSysctlValue', () => {
   }
   test('idempotent: a second edit changes nothing', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('a=1', '# c', '', 'net.netfilter.nf_conntrack_max = 5', 'net/netfilter/nf_conntrack_max=7', 'net.netfilter.* = 3'), {maxLength: 8}), (lines) => {
+      fc.property(fc.array(fc.constantFrom('a=1', '# c', '', '-net.netfilter.nf_conntrack_max', 'net.netfilter.nf_conntrack_max = 5', 'net/netfilter/nf_conntrack_max=7', 'net.netfilter.* = 3'), {maxLength: 8}), (lines) => {
         const once = setSysctlValue(lines.join('\n'), K, '42').text
         const twice = setSysctlValue(once, K, '42')
         const defs = parseSysctlConf(once).lines.filter((l) => l.kind === 'assignment' && l.key === K)

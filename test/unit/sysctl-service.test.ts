@@ -45,7 +45,7 @@ describe('sysctl check on --root trees', () => {
     assert.equal(r.usagePercent, 0.4)
     assert.equal(r.persisted.boot, null)
     assert.deepEqual(r.persisted.bootOrder, ['/usr/lib/sysctl.d/50-pid-max.conf', '/etc/sysctl.d/99-sysctl.conf'])
-    assert.deepEqual(codes(r.problems), ['live-below-recommended', 'not-persisted'])
+    assert.deepEqual(codes(r.problems), ['boot-order-trap', 'live-below-recommended', 'not-persisted'])
     assert.equal(r.exitCode, 3)
   })
 
@@ -60,7 +60,7 @@ describe('sysctl check on --root trees', () => {
   })
 
   test('lower in sysctl.conf, higher in a later drop-in: boot and sysctl --system disagree', () => {
-    const root = tree({'/etc/sysctl.conf': 'net.netfilter.nf_conntrack_max=65536\n', '/etc/sysctl.d/99-zz-local.conf': 'net.netfilter.nf_conntrack_max = 2000000\n'}, 'debian', {nf_conntrack_max: '2000000'})
+    const root = tree({'/etc/sysctl.conf': 'net.netfilter.nf_conntrack_max=65536\n', '/etc/sysctl.d/99-zz-local.conf': 'net.netfilter.nf_conntrack_max = 2000000\n', '/etc/modules': 'nf_conntrack\n'}, 'debian', {nf_conntrack_max: '2000000'})
     const r = checkSysctl({root})
     assert.equal(r.persisted.boot?.value, 2000000)
     assert.equal(r.persisted.boot?.path, '/etc/sysctl.d/99-zz-local.conf')
@@ -86,7 +86,8 @@ describe('sysctl check on --root trees', () => {
     assert.equal(r.live.moduleLoaded, false)
     assert.equal(r.live.max, null)
     assert.deepEqual(codes(r.problems), ['boot-order-trap', 'module-not-loaded'])
-    assert.equal(r.exitCode, 0)
+    assert.equal(r.problems.find((p) => p.code === 'boot-order-trap')?.severity, 'error', 'issue 15: the persisted value is worth nothing after a reboot')
+    assert.equal(r.exitCode, 3)
   })
 
   test('duplicate lines: the last counts, reported', () => {
@@ -171,7 +172,7 @@ describe('sysctl apply on --root trees', () => {
     const root = tree({})
     const r = await applySysctl({root})
     assert.equal(r.changed, true)
-    assert.deepEqual(r.actions.map((a) => a.kind), ['live', 'file'])
+    assert.deepEqual(r.actions.map((a) => (a.kind === 'file' ? a.purpose : a.kind)), ['live', 'module-at-boot', 'persist'])
     assert.equal(read(root, MAX), '1000000\n')
     assert.equal(read(root, DEFAULT_DROP_IN), '# Written by felixctl sysctl apply: the conntrack table size Calico recommends.\n# Edit with `felixctl sysctl apply --value N`.\nnet.netfilter.nf_conntrack_max = 1000000\n')
     assert.equal(read(root, '/etc/sysctl.conf'), '# debian\n')
@@ -191,7 +192,9 @@ describe('sysctl apply on --root trees', () => {
     assert.equal(read(root, '/etc/sysctl.conf'), '# keep me\nvm.swappiness = 10\nnet.netfilter.nf_conntrack_max=1000000\n')
     const agree = r.actions.find((a) => a.kind === 'file' && a.purpose === 'agree')
     assert.deepEqual(agree && agree.kind === 'file' ? agree.removedDuplicateLines : null, [2])
-    assert.equal(r.after.persisted.boot?.path, '/etc/sysctl.d/99-zz-felixctl-conntrack.conf')
+    // Fewest edits: /etc/sysctl.conf is read at boot through the Debian link, so no drop-in is needed.
+    assert.equal(r.after.persisted.boot?.path, '/etc/sysctl.d/99-sysctl.conf')
+    assert.equal(existsSync(join(root, DEFAULT_DROP_IN)), false)
     assert.equal(r.after.persisted.sysctlSystem?.value, 1000000)
     assert.ok(!codes(r.after.problems).includes('sysctl-system-disagrees'))
     assert.equal((await applySysctl({root})).changed, false)
@@ -205,16 +208,8 @@ describe('sysctl apply on --root trees', () => {
     assert.equal((await applySysctl({root, persistTo: '/etc/sysctl.conf'})).changed, false)
   })
 
-  test('a later file that overrides is reported, and the result exits 3', async () => {
-    const root = tree({'/usr/lib/sysctl.d/zz-vendor.conf': 'net.netfilter.nf_conntrack_max = 5000\n'})
-    const r = await applySysctl({root})
-    assert.ok(codes(r.problems).includes('overridden-by-later-file'))
-    assert.match(r.problems.find((p) => p.code === 'overridden-by-later-file')!.hint!, /--persist-to \/usr\/lib\/sysctl.d\/zz-vendor.conf/)
-    assert.equal(r.exitCode, 3)
-  })
-
   test('never lowers a higher value unless --force', async () => {
-    const root = tree({'/etc/sysctl.d/60-ct.conf': 'net.netfilter.nf_conntrack_max = 3000000\n'}, 'debian', {nf_conntrack_max: '3000000'})
+    const root = tree({'/etc/sysctl.d/60-ct.conf': 'net.netfilter.nf_conntrack_max = 3000000\n', '/etc/modules-load.d/ct.conf': 'nf_conntrack\n'}, 'debian', {nf_conntrack_max: '3000000'})
     const r = await applySysctl({root, value: 1000000})
     assert.equal(r.changed, false)
     assert.deepEqual(codes(r.problems), ['live-not-lowered', 'persisted-not-lowered'])
@@ -235,7 +230,7 @@ describe('sysctl apply on --root trees', () => {
     assert.equal(existsSync(join(root, DEFAULT_DROP_IN)), false)
     const diffs = r.actions.flatMap((a) => (a.kind === 'file' ? [a.diff] : []))
     assert.deepEqual(diffs, [
-      '--- /dev/null\n+++ /etc/sysctl.d/99-zz-felixctl-conntrack.conf\n@@ -0,0 +1,3 @@\n+# Written by felixctl sysctl apply: the conntrack table size Calico recommends.\n+# Edit with `felixctl sysctl apply --value N`.\n+net.netfilter.nf_conntrack_max = 1000000\n',
+      '--- /dev/null\n+++ /etc/modules-load.d/felixctl-conntrack.conf\n@@ -0,0 +1,2 @@\n+# Written by felixctl: load nf_conntrack at boot, before systemd-sysctl applies net.netfilter.nf_conntrack_max.\n+nf_conntrack\n',
       '--- /etc/sysctl.conf\n+++ /etc/sysctl.conf\n@@ -1 +1 @@\n-net.netfilter.nf_conntrack_max=65536\n+net.netfilter.nf_conntrack_max=1000000\n',
     ])
     assert.equal(r.after.persisted.boot?.value, 1000000, 'planned state')
@@ -318,6 +313,155 @@ describe('sysctl apply on --root trees', () => {
     const r = await applySysctl({root, confirm: async () => false})
     assert.equal(r.aborted, true)
     assert.equal(read(root, MAX), '262144\n')
+  })
+})
+
+describe('issue 15: apply plans against both loaders and leaves vendor files alone', () => {
+  const CT = (v: number | string) => `net.netfilter.nf_conntrack_max = ${v}\n`
+  const AT_BOOT = {'/etc/modules-load.d/ct.conf': 'nf_conntrack\n'}
+  type Row = {name: string; spec: Spec; base?: 'debian' | 'bare'; actions: [string, string, string?][]; files?: Record<string, string | null>}
+  const rows: Row[] = [
+    {
+      name: 'a later file in /etc/sysctl.d is edited in place, comments kept',
+      spec: {...AT_BOOT, '/etc/sysctl.d/zz-local.conf': '# mine\nvm.swappiness = 1\nnet.netfilter.nf_conntrack_max=65536 \n'},
+      actions: [['agree', '/etc/sysctl.d/zz-local.conf']],
+      files: {'/etc/sysctl.d/zz-local.conf': '# mine\nvm.swappiness = 1\nnet.netfilter.nf_conntrack_max=1000000 \n'},
+    },
+    {
+      name: 'a later file in /run/sysctl.d is shadowed by the same name in /etc/sysctl.d, every other line kept',
+      spec: {...AT_BOOT, '/run/sysctl.d/zz-last.conf': '# runtime\nkernel.x = 1\nnet.netfilter.nf_conntrack_max   =   65536\n; end'},
+      actions: [['shadow', '/etc/sysctl.d/zz-last.conf']],
+      files: {'/etc/sysctl.d/zz-last.conf': '# runtime\nkernel.x = 1\nnet.netfilter.nf_conntrack_max   =   1000000\n; end', '/run/sysctl.d/zz-last.conf': '# runtime\nkernel.x = 1\nnet.netfilter.nf_conntrack_max   =   65536\n; end'},
+    },
+    {
+      name: '/usr/local/lib/sysctl.d is shadowed',
+      spec: {...AT_BOOT, '/usr/local/lib/sysctl.d/zz.conf': CT(5)},
+      actions: [['shadow', '/etc/sysctl.d/zz.conf']],
+      files: {'/etc/sysctl.d/zz.conf': CT(1000000), '/usr/local/lib/sysctl.d/zz.conf': CT(5)},
+    },
+    {
+      name: 'a vendor file in /usr/lib/sysctl.d is shadowed, never edited',
+      spec: {...AT_BOOT, '/usr/lib/sysctl.d/zz-vendor.conf': 'net.netfilter.nf_conntrack_max = 5000\n'},
+      actions: [['shadow', '/etc/sysctl.d/zz-vendor.conf']],
+      files: {'/usr/lib/sysctl.d/zz-vendor.conf': 'net.netfilter.nf_conntrack_max = 5000\n'},
+    },
+    {
+      name: '/lib/sysctl.d (not merged /usr) is shadowed',
+      base: 'bare',
+      spec: {...AT_BOOT, '/lib/sysctl.d/zz.conf': CT(7)},
+      actions: [['shadow', '/etc/sysctl.d/zz.conf']],
+      files: {'/lib/sysctl.d/zz.conf': CT(7)},
+    },
+    {
+      name: 'same-name mask: the /run file that hides /usr/lib is the one shadowed',
+      spec: {...AT_BOOT, '/usr/lib/sysctl.d/zz.conf': CT(3000000), '/run/sysctl.d/zz.conf': '# run\n' + CT(10)},
+      actions: [['shadow', '/etc/sysctl.d/zz.conf']],
+      files: {'/etc/sysctl.d/zz.conf': '# run\n' + CT(1000000)},
+    },
+    {
+      name: 'a /dev/null mask on a low vendor file: nothing to fix there',
+      spec: {...AT_BOOT, '/usr/lib/sysctl.d/zz.conf': CT(10), '/etc/sysctl.d/zz.conf': {link: '/dev/null'}},
+      actions: [['persist', DEFAULT_DROP_IN]],
+    },
+    {
+      name: "a /dev/null mask on felixctl's drop-in is replaced by the drop-in",
+      spec: {...AT_BOOT, [DEFAULT_DROP_IN]: {link: '/dev/null'}},
+      actions: [['persist', DEFAULT_DROP_IN]],
+    },
+    {
+      name: 'the Debian link: a lower /etc/sysctl.conf that wins with sysctl --system is edited through it',
+      spec: {...AT_BOOT, '/etc/sysctl.conf': '# debian\n' + CT(65536)},
+      actions: [['agree', '/etc/sysctl.conf']],
+      files: {'/etc/sysctl.conf': '# debian\n' + CT(1000000)},
+    },
+    {
+      name: 'a later vendor "-key" line that cancels the key at boot is shadowed with the value',
+      spec: {...AT_BOOT, '/usr/lib/sysctl.d/zz.conf': '-net.netfilter.nf_conntrack_max\n'},
+      actions: [['shadow', '/etc/sysctl.d/zz.conf']],
+      files: {'/etc/sysctl.d/zz.conf': '-net.netfilter.nf_conntrack_max = 1000000\n'},
+    },
+    {
+      name: "the issue's tree: /etc, /run and /usr/lib",
+      spec: {
+        ...AT_BOOT,
+        '/etc/sysctl.d/99-zz-late.conf': 'net.netfilter.nf_conntrack_max=1000000\n',
+        '/run/sysctl.d/zz-last.conf': 'net.netfilter.nf_conntrack_max   =   65536\n',
+        '/usr/lib/sysctl.d/10-base.conf': CT(5) + CT(6) + CT(1000000),
+      },
+      actions: [['shadow', '/etc/sysctl.d/zz-last.conf']],
+    },
+    {
+      name: 'nothing loads nf_conntrack at boot: apply adds the modules-load.d entry',
+      spec: {'/etc/sysctl.d/60-ct.conf': CT(1000000)},
+      actions: [['module-at-boot', MODULES_LOAD_ENTRY]],
+      files: {[MODULES_LOAD_ENTRY]: '# Written by felixctl: load nf_conntrack at boot, before systemd-sysctl applies net.netfilter.nf_conntrack_max.\nnf_conntrack\n'},
+    },
+    {
+      name: 'an already higher persisted value that wins in both loaders counts as done',
+      spec: {'/etc/modules': 'nf_conntrack\n', '/etc/sysctl.d/zz.conf': CT(4000000)},
+      actions: [],
+    },
+  ]
+  for (const row of rows) {
+    test(row.name, async () => {
+      const root = tree(row.spec, row.base ?? 'debian', {nf_conntrack_max: '1000000'})
+      const vendor = Object.keys(row.spec).filter((p) => !p.startsWith('/etc/'))
+      const vendorBefore = vendor.map((p) => read(root, p))
+      const r = await applySysctl({root})
+      assert.deepEqual(
+        r.actions.flatMap((a) => (a.kind === 'file' ? [[a.purpose, a.path, ...(a.realPath !== a.path ? [a.realPath] : [])]] : [])),
+        row.actions.map(([purpose, path, real]) => [purpose, path, ...(real ? [real] : [])]),
+      )
+      for (const [p, c] of Object.entries(row.files ?? {})) assert.equal(existsSync(join(root, p)) ? read(root, p) : null, c, p)
+      assert.deepEqual(vendor.map((p) => read(root, p)), vendorBefore, 'files outside /etc are never written')
+      assert.equal(r.after.persisted.boot?.value, 1000000 * (row.actions.length === 0 && row.name.includes('higher') ? 4 : 1))
+      assert.equal(r.after.persisted.sysctlSystem?.value, r.after.persisted.boot?.value)
+      assert.equal(r.exitCode, 0, JSON.stringify(r.problems))
+      assert.equal(checkSysctl({root}).exitCode, 0)
+      const again = await applySysctl({root})
+      assert.equal(again.changed, false, JSON.stringify(again.actions))
+      for (const a of r.actions) if (a.kind === 'file') assert.ok(a.reason.length > 0)
+    })
+  }
+
+  test('the shadow says why and shows the one line it changes', async () => {
+    const root = tree({...AT_BOOT, '/usr/lib/sysctl.d/zz-vendor.conf': '# vendor\nnet.netfilter.nf_conntrack_max = 5000\n'})
+    const r = await applySysctl({root, dryRun: true})
+    const shadow = r.actions.find((a) => a.kind === 'file' && a.purpose === 'shadow')
+    assert.ok(shadow && shadow.kind === 'file')
+    assert.equal(shadow.shadows, '/usr/lib/sysctl.d/zz-vendor.conf')
+    assert.match(shadow.reason, /^\/usr\/lib\/sysctl.d\/zz-vendor.conf:2 sets "5000" and wins at boot and with `sysctl --system`; not edited \(a file under \/usr belongs to a package: the next upgrade overwrites it\): \/etc\/sysctl.d\/zz-vendor.conf has the same name, hides it and keeps every other line$/)
+    assert.equal(shadow.diff, '--- /usr/lib/sysctl.d/zz-vendor.conf\n+++ /etc/sysctl.d/zz-vendor.conf\n@@ -1,2 +1,2 @@\n # vendor\n-net.netfilter.nf_conntrack_max = 5000\n+net.netfilter.nf_conntrack_max = 1000000\n')
+  })
+
+  test('--no-load-module: no modules-load.d entry, a warning that the value will not hold after a reboot', async () => {
+    const root = tree({})
+    const r = await applySysctl({root, loadModule: false})
+    assert.equal(existsSync(join(root, MODULES_LOAD_ENTRY)), false)
+    assert.ok(codes(r.problems).includes('value-lost-at-reboot'))
+    assert.ok(codes(r.after.problems).includes('boot-order-trap'))
+    assert.equal(r.exitCode, 0, 'the operator opted out')
+  })
+
+  test('--persist-to a file under /usr or /run is refused (exit 2) with the /etc override as hint', async () => {
+    const root = tree({'/run/sysctl.d/zz-last.conf': CT(5)})
+    for (const p of ['/run/sysctl.d/zz-last.conf', '/usr/lib/sysctl.d/zz-last.conf', '/usr/local/lib/sysctl.d/zz-last.conf']) {
+      await assert.rejects(applySysctl({root, persistTo: p}), (e: unknown) => e instanceof UsageError && /felixctl does not write there/.test(e.message) && /\/etc\/sysctl.d\/zz-last.conf/.test(e.hint ?? ''))
+    }
+    assert.equal(read(root, '/run/sysctl.d/zz-last.conf'), CT(5))
+  })
+
+  test('read-only /etc (immutable directories): exit 6, nothing half-written', async () => {
+    const root = tree({'/run/sysctl.d/zz-last.conf': CT(5), '/etc/sysctl.conf': CT(65536)})
+    for (const d of ['etc', 'etc/sysctl.d']) assert.equal(spawnSync('chattr', ['+i', join(root, d)]).status, 0)
+    try {
+      await assert.rejects(applySysctl({root}), (e: unknown) => e instanceof LocalIoError && e.exitCode === 6 && /nothing was written/.test(e.message))
+    } finally {
+      for (const d of ['etc/sysctl.d', 'etc']) spawnSync('chattr', ['-i', join(root, d)])
+    }
+    assert.equal(read(root, MAX), '1000000\n'.replace('1000000', '262144'))
+    assert.deepEqual(readdirSync(join(root, 'etc/sysctl.d')), ['99-sysctl.conf'])
+    assert.equal(existsSync(join(root, 'etc/modules-load.d')), false)
   })
 })
 
