@@ -69,3 +69,30 @@ export function fleetKvs(fromHost, toHost, withGlobal = true) {
   for (let i = fromHost; i < toHost; i++) kvs.push(...hostKvs(i))
   return kvs
 }
+
+/**
+ * The broken fleet (issue 14): the global layer has 40 keys, of which `MetadataPort = INFO`
+ * is a die-on-fail invalid value (Felix stops on every host) and 30 have names Felix does
+ * not know; the hosts are the healthy fleet's, except that every 97th host also holds a
+ * die-on-fail invalid value of its own and every 13th spells LogSeverityFile non-canonically.
+ */
+export function brokenGlobalKvs() {
+  const known = globalKvs().filter(([k]) => !/Site\d+Label$/.test(k)).slice(0, 9)
+  const kvs = known.map(([k, v]) => [k, k.endsWith('/MetadataPort') ? 'INFO' : v])
+  if (!kvs.some(([k]) => k.endsWith('/MetadataPort'))) kvs.push(['/calico/v1/config/MetadataPort', 'INFO'])
+  for (let i = 0; kvs.length < 40; i++) kvs.push([`/calico/v1/config/Site${i}Label`, `rack-${i}`])
+  return kvs
+}
+
+export function brokenHostKvs(i) {
+  const kvs = hostKvs(i)
+  if (i % 13 === 0) kvs[1] = [kvs[1][0].replace(/LogSeverityFile$/, 'logseverityfile'), kvs[1][1]]
+  if (i % 97 === 0) kvs[4] = [kvs[4][0], 'BOGUS']
+  return kvs
+}
+
+export function brokenFleetKvs(fromHost, toHost) {
+  const kvs = [['/calico/v1/Ready', 'true'], ...brokenGlobalKvs()]
+  for (let i = fromHost; i < toHost; i++) kvs.push(...brokenHostKvs(i))
+  return kvs
+}

@@ -203,6 +203,20 @@ export function resolveFelixConfig(input: ResolveInput): Resolution {
   return buildResolution({input, registry, typed, reported, fatal, reached, host, env, fileEntries, hostLayer: hostLayerAll, globalLayer, classify, datastore, stopped})
 }
 
+/**
+ * did-you-mean for an unknown key, once per registry and key: a fleet view resolves the same
+ * unknown global keys for every host whose Felix would not start (issue 14: 74 % of a broken
+ * fleet's time was this, computed again for every host).
+ */
+const suggestionCache = new WeakMap<Registry, Map<string, string[]>>()
+function suggestionsFor(registry: Registry, key: string): string[] {
+  let byKey = suggestionCache.get(registry)
+  if (!byKey) suggestionCache.set(registry, (byKey = new Map()))
+  let s = byKey.get(key)
+  if (!s) byKey.set(key, (s = didYouMean(key, registry.params.map((q) => q.name))))
+  return s
+}
+
 function restore(typed: Map<string, TypedValue>, from: Map<string, TypedValue>): void {
   for (const [k, v] of from) typed.set(k, v)
 }
@@ -419,7 +433,7 @@ function buildResolution(a: BuildArgs): Resolution {
       listed.add(e.key)
       unknown.push({name: e.key, raw: e.raw, source: e.layer, origin: e.origin})
     }
-    const suggestions = didYouMean(e.key, registry.params.map((q) => q.name))
+    const suggestions = suggestionsFor(registry, e.key)
     diag({
       severity: 'warning',
       code: 'unknown-param',

@@ -20,9 +20,10 @@ import {FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Fatal} from '../resolve/types.js'
 import type {Datastore} from '../datastore/types.js'
 import {ConfigContextOptions, DatastoreRead, openConfiguredDatastore, readLocalLayers, readyWarning} from './config-context.js'
-import {FleetCell, FleetEvaluator, HostEvaluation} from './fleet-eval.js'
+import {FleetCell, FleetEvaluator, HostEvaluation, sameTypedValue} from './fleet-eval.js'
 
 export type {FleetCell, HostEvaluation} from './fleet-eval.js'
+export {sameTypedValue} from './fleet-eval.js'
 
 export interface FleetOptions extends Omit<ConfigContextOptions, 'host'> {
   /** Apply this machine's env and file layers to every host (FelixHostname excepted). */
@@ -228,13 +229,6 @@ export function valueKey(v: TypedValue): string {
   return JSON.stringify(v)
 }
 
-/** Typed values are equal (NaN equals NaN; lists element by element). */
-export function sameTypedValue(a: TypedValue, b: TypedValue): boolean {
-  if (a === b) return true
-  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b)
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i])
-  return false
-}
 
 function sameValue(a: FleetCell, b: FleetCell): boolean {
   return a === b || sameTypedValue(a.value, b.value)

@@ -18,7 +18,20 @@
  * host entry winning with a clean parse and no diagnostics of its own, another raw value for
  * (P, S) that parses (and is not `none`) gives {value: parsed, raw, source host} directly.
  *
- * Anything outside that property (a fatal baseline, an unknown or fatal host entry,
+ * A broken global layer (issue 14): when the global layer alone stops Felix at the datastore
+ * stage (a die-on-fail value there), every host stops at that same entry unless its own
+ * directory holds a fatal value, which the host layer would report first. Such a host's
+ * result is still per parameter: raw, source and origin are the file stage's (the last pass
+ * that succeeded, the same for every host) and the value is what Felix's typed field holds
+ * after the two datastore passes, which depends only on that parameter's entries and on where
+ * the passes stop (the first fatal global entry in key order). So the one-parameter resolve
+ * takes, besides P, every parameter with a fatal global entry (and their entries in every
+ * layer): it stops where the full one stops and must report the baseline's fatal. The
+ * shortcut for values of a host's own becomes: once a resolve showed P's typed value to be
+ * the host entry's (parsed, and different from the baseline's), another value that parses is
+ * that value, with the baseline's raw, source and origin.
+ *
+ * Anything outside that property (any other fatal baseline, an unknown or fatal host entry,
  * DatastoreType, which feeds Validate) falls back to the full resolver for that host.
  * test/integration/fleet-eval.test.ts checks the fast path against the full resolver on
  * random fleets.
@@ -85,6 +98,18 @@ interface Slot {
   hostWinsWhenOk: boolean
 }
 
+function sameFatal(a: Fatal, b: Fatal): boolean {
+  return a.stage === b.stage && a.param === b.param && a.layer === b.layer && a.message === b.message
+}
+
+/** Typed values are equal (NaN equals NaN; lists element by element). */
+export function sameTypedValue(a: TypedValue, b: TypedValue): boolean {
+  if (a === b) return true
+  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b)
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i])
+  return false
+}
+
 interface CachedCell {
   value: TypedValue
   raw: string
@@ -109,6 +134,12 @@ export class FleetEvaluator {
   /** Counters, for the benchmark and the tests. */
   readonly stats = {fast: 0, full: 0, miniResolves: 0, cacheHits: 0, parsed: 0}
   private readonly slots = new Map<string, Slot>()
+  /**
+   * The global layer alone stops Felix at the datastore stage: the parameters with a fatal
+   * global entry (every one-parameter resolve takes them too), and the baseline's results by
+   * name. null: the baseline is not fatal, or fatal in a way the fast path does not serve.
+   */
+  private readonly brokenGlobal: {params: Set<string>; baseline: Map<string, Resolution['params'][number]>} | null = null
 
   constructor(input: FleetEvaluatorInput) {
     // Each host directory is evaluated as its own FelixHostname: a local FelixHostname would
@@ -122,6 +153,11 @@ export class FleetEvaluator {
     this.baselineResolution = this.fullResolve(BASELINE_HOST, [])
     this.baseline = this.summarise(BASELINE_HOST, this.baselineResolution, null)
     this.baselineDiagKeys = new Set(this.baselineResolution.diagnostics.map(diagKey))
+    const bf = this.baseline.fatal
+    if (bf && bf.stage === 'datastore' && bf.layer === 'global') {
+      const params = new Set(this.baselineResolution.params.filter((p) => p.layers.some((l) => l.layer === 'global' && l.status === 'fatal')).map((p) => p.name))
+      this.brokenGlobal = {params, baseline: new Map(this.baselineResolution.params.map((p) => [p.name, p]))}
+    }
     const paramOf = (key: string) => input.registry.byLowerName.get(goToLower(key))?.name
     const push = <T>(m: Map<string, T[]>, name: string | undefined, v: T) => {
       if (name !== undefined) m.set(name, [...(m.get(name) ?? []), v])
@@ -152,11 +188,11 @@ export class FleetEvaluator {
    * parameter name as spelt in its key: /calico/v1/host/<host>/config/<name>).
    */
   evaluate(host: string, hostEntries: readonly {name: string; kv: Kv}[]): HostEvaluation {
-    if (this.input.fast === false || this.baseline.fatal) return this.full(host, hostEntries.map((e) => e.kv))
+    if (this.input.fast === false || (this.baseline.fatal && !this.brokenGlobal)) return this.full(host, hostEntries.map((e) => e.kv))
     const n = hostEntries.length
     if (n === 0) {
       this.stats.fast++
-      return {host, fatal: null, cells: this.baseline.cells, diagnostics: [], changed: []}
+      return {host, fatal: this.baseline.fatal, cells: this.baseline.cells, diagnostics: [], changed: []}
     }
     // The common case: each parameter once (a host directory rarely spells one parameter twice).
     const slots: Slot[] = new Array(n)
@@ -185,7 +221,8 @@ export class FleetEvaluator {
         const r = parseKind(def.kind, raw, this.input.probe)
         if (r.ok) {
           this.stats.parsed++
-          cell = {name: def.name, value: r.value, raw, source: 'host', origin: {type: 'etcd', key: kv.key}}
+          const b = this.brokenGlobal?.baseline.get(def.name)
+          cell = b ? {name: def.name, value: r.value, raw: b.raw, source: b.source, origin: b.origin} : {name: def.name, value: r.value, raw, source: 'host', origin: {type: 'etcd', key: kv.key}}
         }
       }
       if (!cell) {
@@ -194,7 +231,7 @@ export class FleetEvaluator {
         if (res.own.length) diagnostics = diagnostics.concat(res.own)
         else {
           slot.byRaw.set(raw, res.cell)
-          if (res.cell.source === 'host' && res.cleanOk) slot.hostWinsWhenOk = true
+          if (res.cleanOk) slot.hostWinsWhenOk = true
         }
         cell = this.cellFrom(def, res.cell, kv.key)
       }
@@ -228,7 +265,7 @@ export class FleetEvaluator {
       diagnostics.sort((a, b) => (order.get(a.param ?? '') ?? 0) - (order.get(b.param ?? '') ?? 0))
     }
     if (changed.length > 1) changed.sort((a, b) => a - b)
-    return {host, fatal: null, cells: cells ?? this.baseline.cells, diagnostics, changed}
+    return {host, fatal: this.baseline.fatal, cells: cells ?? this.baseline.cells, diagnostics, changed}
   }
 
   /**
@@ -238,12 +275,23 @@ export class FleetEvaluator {
    */
   private resolveOne(def: ParamDef, host: string, entries: {key: string; raw: string; kv: Kv}[]): {cell: CachedCell; own: Diagnostic[]; cleanOk: boolean} | null {
     const r = this.miniResolve(def, host, entries.map((e) => e.kv))
-    if (r.fatal) return null
+    // A broken global layer: the resolve must stop where the baseline stops (a fatal host entry does not).
+    if (r.fatal && !(this.brokenGlobal && this.baseline.fatal && sameFatal(r.fatal, this.baseline.fatal))) return null
     const own = r.diagnostics.filter((d) => !this.baselineDiagKeys.has(diagKey(d)))
-    const p = r.params[0]
+    const p = r.params.find((q) => q.name === def.name)!
     const winner = p.source === 'host' ? entries.find((e) => e.kv.key === p.origin.key)! : null
     const cell: CachedCell = {value: p.value, raw: p.raw, source: p.source, hostKey: winner ? winner.key : null, origin: p.origin}
-    const cleanOk = winner !== null && entries.length === 1 && p.layers.some((l) => l.layer === 'host' && l.status === 'effective' && l.message === null)
+    let cleanOk = false
+    if (entries.length === 1 && own.length === 0) {
+      if (this.brokenGlobal) {
+        // The typed value is the host entry's own (parsed, `none` aside) and not what the baseline holds anyway.
+        const raw = entries[0].raw
+        const parsed = goToLower(raw) === 'none' ? null : parseKind(def.kind, raw, this.input.probe)
+        cleanOk = parsed !== null && parsed.ok && sameTypedValue(p.value, parsed.value) && !sameTypedValue(this.brokenGlobal.baseline.get(def.name)!.value, parsed.value)
+      } else {
+        cleanOk = winner !== null && p.layers.some((l) => l.layer === 'host' && l.status === 'effective' && l.message === null)
+      }
+    }
     return {cell, own, cleanOk}
   }
 
@@ -286,17 +334,25 @@ export class FleetEvaluator {
     return this.summarise(host, this.fullResolve(host, hostKvs), this.baselineDiagKeys)
   }
 
-  /** Resolve one parameter alone: a registry of one, and only that parameter's entries in every layer. */
+  /**
+   * Resolve one parameter alone: a registry of that parameter (plus, with a broken global
+   * layer, the parameters with a fatal global entry, so that the passes stop where Felix's
+   * do), and only those parameters' entries in every layer.
+   */
   private miniResolve(def: ParamDef, host: string, hostKvs: Kv[]): Resolution {
     this.stats.miniResolves++
     let registry = this.subRegistries.get(def.name)
     if (!registry) {
-      registry = {...this.input.registry, params: [def], byLowerName: new Map([[goToLower(def.name), def]])}
+      const fatalParams = this.brokenGlobal?.params
+      const params = fatalParams ? this.input.registry.params.filter((p) => p === def || fatalParams.has(p.name)) : [def]
+      registry = {...this.input.registry, params, byLowerName: new Map(params.map((p) => [goToLower(p.name), p]))}
       this.subRegistries.set(def.name, registry)
     }
+    const names = registry.params.map((p) => p.name)
+    const pick = <T>(m: Map<string, T[]>): T[] => (names.length === 1 ? (m.get(names[0]) ?? []) : names.flatMap((n) => m.get(n) ?? []))
     const {file, probe} = this.input
-    const fileInput: FileLayerInput = file.state === 'loaded' ? {state: 'loaded', path: file.path, entries: this.fileByParam.get(def.name) ?? []} : file
-    const kvs = [...(this.globalByParam.get(def.name) ?? []), ...hostKvs]
-    return resolveFelixConfig({registry, kernelHostname: host, env: this.envByParam.get(def.name) ?? [], file: fileInput, datastore: {state: 'loaded', kvs}, probe})
+    const fileInput: FileLayerInput = file.state === 'loaded' ? {state: 'loaded', path: file.path, entries: pick(this.fileByParam)} : file
+    const kvs = [...pick(this.globalByParam), ...hostKvs]
+    return resolveFelixConfig({registry, kernelHostname: host, env: pick(this.envByParam), file: fileInput, datastore: {state: 'loaded', kvs}, probe})
   }
 }

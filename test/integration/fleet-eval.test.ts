@@ -58,6 +58,23 @@ function build(f: Fleet) {
   return {kvs, env, file}
 }
 
+/** The fast path and the full resolver agree on the baseline and on every host; returns the fast evaluator. */
+function agree({kvs, env, file}: ReturnType<typeof build>, params: ReturnType<typeof fleetParams>, seen?: (a: HostEvaluation) => unknown): FleetEvaluator {
+  const {globalKvs, byHost} = groupFleetKvs(kvs)
+  const fast = new FleetEvaluator({registry, params, env, file, globalKvs, probe})
+  const full = new FleetEvaluator({registry, params, env, file, globalKvs, probe, fast: false})
+  const strip = ({changed: _, ...rest}: HostEvaluation) => rest
+  assert.deepEqual(strip(fast.baseline), strip(full.baseline))
+  for (const [host, entries] of byHost) {
+    const a = fast.evaluate(host, entries)
+    assert.deepEqual(strip(a), strip(full.evaluate(host, entries)), `host ${host}`)
+    // Cells outside `changed` are the baseline's own objects (the list view skips them).
+    if (a.changed) a.cells.forEach((c, i) => a.changed!.includes(i) || assert.equal(c, fast.baseline.cells[i]))
+    seen?.(a)
+  }
+  return fast
+}
+
 describe('fleet evaluator: fast path = full resolver', () => {
   test('random fleets agree host by host', () => {
     const params = fleetParams(registry, undefined)
@@ -65,18 +82,7 @@ describe('fleet evaluator: fast path = full resolver', () => {
     let parsed = 0
     fc.assert(
       fc.property(fleetArb, (f) => {
-        const {kvs, env, file} = build(f)
-        const {globalKvs, byHost} = groupFleetKvs(kvs)
-        const fast = new FleetEvaluator({registry, params, env, file, globalKvs, probe})
-        const full = new FleetEvaluator({registry, params, env, file, globalKvs, probe, fast: false})
-        const strip = ({changed: _, ...rest}: HostEvaluation) => rest
-        assert.deepEqual(strip(fast.baseline), strip(full.baseline))
-        for (const [host, entries] of byHost) {
-          const a = fast.evaluate(host, entries)
-          assert.deepEqual(strip(a), strip(full.evaluate(host, entries)), `host ${host}`)
-          // Cells outside \`changed\` are the baseline's own objects (the list view skips them).
-          if (a.changed) a.cells.forEach((c, i) => a.changed!.includes(i) || assert.equal(c, fast.baseline.cells[i]))
-        }
+        const fast = agree(build(f), params)
         fastHosts += fast.stats.fast
         parsed += fast.stats.parsed
       }),
@@ -85,6 +91,54 @@ describe('fleet evaluator: fast path = full resolver', () => {
     // The property must exercise the fast path, not only its fallbacks.
     assert.ok(fastHosts > 500, `only ${fastHosts} hosts took the fast path`)
     assert.ok(parsed > 100, `only ${parsed} host values took the parse-only shortcut`)
+  })
+
+  test('broken fleets agree host by host: fatal global, fatal hosts, unknown and misspelt keys, FelixHostname ""', () => {
+    // Die-on-fail values (MetadataPort, DefaultEndpointToHostAction, InterfacePrefix), the
+    // non-zero `none`, misspellings Felix does not know and spellings it does, local-only keys in etcd.
+    const FATAL = fc.constantFrom<[string, string]>(['MetadataPort', 'INFO'], ['metadataport', 'x'], ['DefaultEndpointToHostAction', 'BOGUS'], ['InterfacePrefix', ''], ['IpInIpMtu', 'none'])
+    const UNKNOWN = fc.constantFrom<[string, string]>(['LogSeverityFiel', 'INFO'], ['IpInIpMTU2', '1400'], ['Site0Label', 'rack-0'], ['MetadatePort', '8775'], ['xyz', ''])
+    const ODD = fc.constantFrom<[string, string]>(['FelixHostname', ''], ['felixhostname', 'h0'], ['ipinipmtu', '1420'], ['IPINIPMTU', '1480'], ['metadataPort', '8775'], ['logseverityfile', 'DEBUG'], ['LogSeverityFile', 'warning'], ['ReportingIntervalSecs', 'thirty'])
+    const brokenEntry = fc.oneof({arbitrary: entryArb, weight: 4}, {arbitrary: UNKNOWN, weight: 2}, {arbitrary: ODD, weight: 2}, {arbitrary: FATAL, weight: 1})
+    const brokenArb = fc.record({
+      global: fc.tuple(fc.array(FATAL, {minLength: 0, maxLength: 2}), fc.array(brokenEntry, {maxLength: 8})).map(([f, rest]) => [...f, ...rest]),
+      hosts: fc.array(fc.array(brokenEntry, {maxLength: 5}), {minLength: 1, maxLength: 12}),
+      env: fc.array(entryArb.filter(([k]) => k !== 'FelixHostname'), {maxLength: 2}),
+      file: fc.option(fc.array(entryArb.filter(([k]) => k !== 'FelixHostname'), {maxLength: 2}), {nil: undefined}),
+    })
+    const params = fleetParams(registry, undefined)
+    let brokenFast = 0
+    let brokenParsed = 0
+    let fatalHosts = 0
+    fc.assert(
+      fc.property(brokenArb, (f) => {
+        for (const ps of [params, fleetParams(registry, ['IpInIpMtu']), fleetParams(registry, ['MetadataPort'])]) {
+          const fast = agree(build(f), ps, (a) => a.fatal?.layer === 'host' && fatalHosts++)
+          if (fast.baseline.fatal) {
+            brokenFast += fast.stats.fast
+            brokenParsed += fast.stats.parsed
+          }
+        }
+      }),
+      {numRuns: 400, seed: 14, endOnFailure: true},
+    )
+    // Hosts behind a broken global layer must mostly take the fast path, shortcut included.
+    assert.ok(brokenFast > 500, `only ${brokenFast} hosts behind a fatal global layer took the fast path`)
+    assert.ok(brokenParsed > 50, `only ${brokenParsed} values behind a fatal global layer took the parse-only shortcut`)
+    assert.ok(fatalHosts > 100, `only ${fatalHosts} hosts with a fatal value of their own`)
+  })
+
+  test('behind a broken global layer, a host value equal to what the global layer gives teaches nothing', () => {
+    // IPINIPMTU sorts before MetadataPort, so Felix applies it after the host layer in the
+    // datastore pass that stops at MetadataPort: h0's 1480 only looks like the host's value.
+    const kvs: Kv[] = [{key: '/calico/v1/config/IPINIPMTU', value: '1480'}, {key: '/calico/v1/config/MetadataPort', value: 'INFO'}]
+    for (const [h, v] of [['h0', '1480'], ['h1', '1400'], ['h2', '1300'], ['h3', '1480']]) kvs.push({key: `/calico/v1/host/${h}/config/IpInIpMtu`, value: v})
+    const {byHost} = groupFleetKvs(kvs)
+    const params = fleetParams(registry, undefined)
+    const fast = agree({kvs, env: [], file: {state: 'absent'}}, params)
+    const i = params.findIndex((p) => p.name === 'IpInIpMtu')
+    assert.equal(fast.evaluate('h1', byHost.get('h1')!).cells[i].value, 1480)
+    assert.equal(fast.stats.full, 0)
   })
 
   test('a value of its own on every host: one resolve per spelling, then parsed; anything unclean resolved again', () => {
@@ -99,12 +153,9 @@ describe('fleet evaluator: fast path = full resolver', () => {
       ['h6', 'IpInIpTunnelAddr', '192.168.0.6'],
     ]
     for (const [h, k, v] of hostValues) kvs.push({key: `/calico/v1/host/${h}/config/${k}`, value: v})
-    const {globalKvs, byHost} = groupFleetKvs(kvs)
+    const {byHost} = groupFleetKvs(kvs)
     const params = fleetParams(registry, undefined)
-    const fast = new FleetEvaluator({registry, params, env: [], file: {state: 'absent'}, globalKvs, probe})
-    const full = new FleetEvaluator({registry, params, env: [], file: {state: 'absent'}, globalKvs, probe, fast: false})
-    const strip = ({changed: _, ...rest}: HostEvaluation) => rest
-    for (const [host, entries] of byHost) assert.deepEqual(strip(fast.evaluate(host, entries)), strip(full.evaluate(host, entries)), host)
+    const fast = agree({kvs, env: [], file: {state: 'absent'}}, params)
     // h0 resolves; h1, h2, h6 parse; h3 (invalid), h4 (none) and h5 (another spelling, a diagnostic of its own) resolve.
     assert.deepEqual([fast.stats.miniResolves, fast.stats.parsed], [4, 3])
     const i = params.findIndex((p) => p.name === 'IpInIpTunnelAddr')
