@@ -3,6 +3,7 @@ import {Origin} from '../layers/types.js'
 import {TypedValue} from '../params/types.js'
 import {Diagnostic, Fatal, ParamResolution, Resolution} from '../resolve/types.js'
 import {ConfigExplainResult, ConfigGetResult, ConfigListResult} from '../services/config-query.js'
+import type {FelixProcess} from '../services/felix-process.js'
 import {Painter, painter, renderKeyValues, renderTable, toJson, toYaml} from './format.js'
 
 export function formatValue(v: TypedValue): string {
@@ -22,12 +23,25 @@ export function formatOrigin(o: Origin): string {
     case 'env':
       return o.path ? `${o.name} (${o.path}${o.line ? ':' + o.line : ''})` : `env ${o.name}`
     case 'file':
-      return `${o.path}:${o.line}${o.section ? ` [${o.section}]` : ''}`
+      return `${o.path}:${o.line}${o.section ? ` [${o.section}]` : ''}${o.pid === undefined ? '' : ` (in PID ${o.pid}'s mount namespace)`}`
     case 'etcd':
       return o.key ?? 'etcd'
     default:
       return 'default'
   }
+}
+
+/** The header of `config get|list` and `doctor` with --pid/--running: whose inputs these are. */
+export function renderProcessHeader(fp: FelixProcess): string {
+  const f = fp.configFile
+  const lines = [
+    `Felix process: PID ${fp.pid}${fp.foundBy === 'running' ? ' (found with --running)' : ''}, ${fp.exe ?? fp.comm}, version ${fp.version ?? 'unknown'}`,
+    `  command line: ${fp.cmdline.join(' ')}`,
+    `  config file:  ${f.path} in PID ${fp.pid}'s mount namespace${f.exists ? ` (read through ${f.readPath})` : ' (absent: no file)'}${f.fromCommandLine ? '' : ' (the default)'}`,
+    `  hostname:     ${fp.hostname} (${fp.hostnameFrom === 'nsenter' ? `PID ${fp.pid}'s UTS namespace` : "the same UTS namespace as felixctl's"})`,
+  ]
+  if (fp.versionNote) lines.push(`  note: ${fp.versionNote}`)
+  return lines.join('\n') + '\n\n'
 }
 
 export function formatFatal(f: Fatal): string {
@@ -70,7 +84,7 @@ function readFromJson(res: {datastoreRead: ConfigGetResult['datastoreRead']}) {
 
 export async function renderConfigGet(res: ConfigGetResult, format: string, colour = false): Promise<string> {
   if (format === 'json' || format === 'yaml') {
-    const doc = {...paramJson(res.param), fatal: res.fatal}
+    const doc = {...paramJson(res.param), fatal: res.fatal, ...(res.process ? {process: res.process} : {})}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
@@ -84,7 +98,7 @@ export async function renderConfigGet(res: ConfigGetResult, format: string, colo
   if (format === 'wide') pairs.push(['Raw', JSON.stringify(prm.raw)], ['Host', res.host])
   // Commands that read a host directory name the keys they use (contracts: Hosts).
   pairs.push(['Etcd keys', res.keys.global ? [res.keys.host ?? '(every host directory: FelixHostname is "")', res.keys.global].join(', ') : 'none (local-only: not read from etcd)'])
-  let out = renderKeyValues(pairs, p)
+  let out = (res.process ? renderProcessHeader(res.process) : '') + renderKeyValues(pairs, p)
   if (prm.layers.length) {
     out += '\n'
     const head = format === 'wide' ? ['LAYER', 'KEY', 'RAW', 'STATUS', 'ORIGIN', 'NOTE'] : ['LAYER', 'RAW', 'STATUS', 'NOTE']
@@ -106,12 +120,13 @@ export async function renderConfigList(res: ConfigListResult, format: string, co
   const r = res.resolution
   const params = res.changedOnly ? r.params.filter((x) => x.source !== 'default') : r.params
   if (format === 'json' || format === 'yaml') {
-    const doc = {...resolutionJson({...r, params}), readFrom: readFromJson(res)}
+    const doc = {...resolutionJson({...r, params}), readFrom: readFromJson(res), ...(res.process ? {process: res.process} : {})}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
   const wide = format === 'wide'
-  let out = renderTable({
+  let out = res.process ? renderProcessHeader(res.process) : ''
+  out += renderTable({
     head: wide ? ['NAME', 'VALUE', 'RAW', 'SOURCE', 'ORIGIN', 'OTHER LAYERS'] : ['NAME', 'VALUE', 'SOURCE', 'ORIGIN'],
     paint: p,
     rows: params.map((x) => {

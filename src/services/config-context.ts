@@ -16,6 +16,7 @@ import {FileProbe, Registry} from '../params/types.js'
 import {DatastoreLayerInput, FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Resolution} from '../resolve/types.js'
 import type {ConfigTree, Datastore, DatastoreConnection} from '../datastore/types.js'
+import {withFelixProcess, type FelixProcessInput} from './felix-process.js'
 
 export const DEFAULT_CONFIG_FILE = '/etc/calico/felix.cfg'
 /** §3: Felix 2.0 reads etcd through the v2 API; etcd 3.4 keeps the v2 and v3 key spaces apart. */
@@ -28,6 +29,10 @@ export interface LocalSourceOptions {
   configFile?: string
   envFile?: string
   pid?: number
+  /** --running: find the calico-felix process and use it as --pid. */
+  running?: boolean
+  /** What --pid/--running read from the process (withFelixProcess in felix-process.ts fills it). */
+  felixProcess?: FelixProcessInput
   /** The environment to read when neither envFile nor pid is given (default process.env). */
   processEnv?: NodeJS.ProcessEnv
 }
@@ -73,6 +78,8 @@ export interface DatastoreRead {
 export interface ConfigContext {
   registry: Registry
   kernelHostname: string
+  /** The Felix process whose inputs these are (--pid/--running), or null. */
+  process: FelixProcessInput | null
   local: LocalLayers
   datastoreRead: DatastoreRead
   resolution: Resolution
@@ -91,7 +98,11 @@ export function readLocalLayers(options: LocalSourceOptions): LocalLayers {
   if (options.envFile !== undefined && options.pid !== undefined) {
     throw new UsageError('--env-file and --pid both name the environment; give one', {hint: 'use --env-file for a file, --pid for a running Felix'})
   }
-  if (options.envFile !== undefined) {
+  const fp = options.felixProcess
+  if (fp === undefined && (options.pid !== undefined || options.running)) throw new Error('bug: --pid/--running not read (call withFelixProcess first)')
+  if (fp !== undefined) {
+    vars = fp.env
+  } else if (options.envFile !== undefined) {
     vars = parseEnvFile(readLocalFile(options.envFile, 'env file'), options.envFile, (name) => (options.processEnv ?? process.env)[name])
   } else if (options.pid !== undefined) {
     const path = `/proc/${options.pid}/environ`
@@ -110,20 +121,27 @@ export function readLocalLayers(options: LocalSourceOptions): LocalLayers {
   }
   const {entries: env, diagnostics: envDiagnostics} = envEntries(vars)
 
-  const path = options.configFile ?? DEFAULT_CONFIG_FILE
+  const path = fp ? fp.configFile.path : options.configFile ?? DEFAULT_CONFIG_FILE
   let file: FileLayerInput
   let content: Buffer | null = null
-  try {
-    content = readLocalFile(path, 'config file')
-  } catch (error) {
-    if (error instanceof LocalIoError && /no such file/.test(error.message)) {
-      // §3: a missing file is no file, not an error; an explicitly named one also gets a warning.
-      if (options.configFile !== undefined) warnings.push(`warning: config file ${path} does not exist; Felix would run without one`)
-    } else throw error
+  if (fp) {
+    content = fp.configContent
+    if (content === null && fp.configFile.fromCommandLine) warnings.push(`warning: config file ${path} does not exist in PID ${fp.pid}'s mount namespace; Felix would run without one`)
+  } else {
+    try {
+      content = readLocalFile(path, 'config file')
+    } catch (error) {
+      if (error instanceof LocalIoError && /no such file/.test(error.message)) {
+        // §3: a missing file is no file, not an error; an explicitly named one also gets a warning.
+        if (options.configFile !== undefined) warnings.push(`warning: config file ${path} does not exist; Felix would run without one`)
+      } else throw error
+    }
   }
   if (content === null) file = {state: 'absent', path}
   else {
     const parsed = parseFelixCfg(content, path)
+    // The path is the process's own; the origin says whose mount namespace it is in.
+    if (fp && parsed.ok) for (const o of [...parsed.entries, ...parsed.shadowed, ...parsed.diagnostics].map((e) => e.origin)) if (o) o.pid = fp.pid
     file = parsed.ok
       ? {state: 'loaded', path, entries: parsed.entries, shadowed: parsed.shadowed, diagnostics: parsed.diagnostics}
       : {state: 'failed', path, message: parsed.error.message, line: parsed.error.line}
@@ -177,7 +195,8 @@ export function resolveWith(ctx: ConfigContext, changes: {env?: RawEntry[]; file
 /** The local view: env and file read, and resolved alone — what Felix connects with (§5.4). */
 export function resolveLocal(options: ConfigContextOptions) {
   const registry = getRegistry(options.felixVersion)
-  const kernelHostname = kernelHostnameFrom(options.host)
+  // --host still decides when given; else the process's UTS namespace, else this machine's.
+  const kernelHostname = options.host === undefined && options.felixProcess ? options.felixProcess.hostname : kernelHostnameFrom(options.host)
   const probe = options.probe ?? realFileProbe()
   const local = readLocalLayers(options)
   const resolveWith = (datastore: DatastoreLayerInput) =>
@@ -187,6 +206,7 @@ export function resolveLocal(options: ConfigContextOptions) {
 
 /** Everything `config get|list|validate` need: local layers, datastore, one resolve. */
 export async function buildConfigContext(options: ConfigContextOptions): Promise<ConfigContext> {
+  options = await withFelixProcess(options)
   const {registry, kernelHostname, local, resolveWith, localOnly} = resolveLocal(options)
   const warnings = [...local.warnings]
   let datastoreRead: DatastoreRead
@@ -228,7 +248,7 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
   if (datastoreRead.unavailable) {
     resolution.diagnostics.push(partialDiagnostic(datastoreRead.unavailable))
   }
-  return {registry, kernelHostname, local, datastoreRead, resolution, warnings}
+  return {registry, kernelHostname, process: options.felixProcess ?? null, local, datastoreRead, resolution, warnings}
 }
 
 function partialDiagnostic(reason: string): Diagnostic {

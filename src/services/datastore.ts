@@ -4,6 +4,7 @@ import {hostsWithConfig} from '../layers/etcd.js'
 import {READY_KEY} from '../datastore/types.js'
 import {ConfigContextOptions, connectionFor, openConfiguredDatastore, readyWarning, resolveLocal} from './config-context.js'
 import {Resolution} from '../resolve/types.js'
+import {withFelixProcess} from './felix-process.js'
 
 export interface DatastoreStatusResult {
   type: string
@@ -22,12 +23,12 @@ export interface DatastoreStatusResult {
 }
 
 /** Felix's view of where the datastore is, from env + file only (§5.4). */
-function felixLocalView(options: ConfigContextOptions): Resolution {
-  return resolveLocal(options).localOnly
+async function felixLocalView(options: ConfigContextOptions): Promise<Resolution> {
+  return resolveLocal(await withFelixProcess(options)).localOnly
 }
 
 export async function datastoreStatus(options: ConfigContextOptions): Promise<DatastoreStatusResult> {
-  const view = felixLocalView(options)
+  const view = await felixLocalView(options)
   const conn = connectionFor(view, options)
   const type = options.snapshot !== undefined ? 'snapshot' : conn.type
   const apiVersion = type === 'snapshot' ? 'snapshot' : type === 'etcdv3' ? 'v3' : type === 'etcdv2' ? 'v2' : 'none'
@@ -71,7 +72,7 @@ export interface DatastoreExportResult {
 }
 
 export async function datastoreExport(options: ConfigContextOptions): Promise<DatastoreExportResult> {
-  const view = felixLocalView(options)
+  const view = await felixLocalView(options)
   const ds = await openConfiguredDatastore(view, options)
   try {
     const tree = await ds.readConfig()

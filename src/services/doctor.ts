@@ -7,6 +7,7 @@ import {existsSync} from 'node:fs'
 import {FelixctlError} from '../errors.js'
 import {DEFAULT_PATHS, FILE_KINDS, OpenStackFileKind} from '../openstack/requirements.js'
 import {ConfigContextOptions} from './config-context.js'
+import {FelixProcess, felixProcessJson, withFelixProcess} from './felix-process.js'
 import {configValidate, ConfigValidateResult} from './config-validate.js'
 import {datastoreStatus, DatastoreStatusResult} from './datastore.js'
 import {checkSysctl, SysctlCheckResult} from './sysctl.js'
@@ -33,6 +34,8 @@ export interface DoctorPart {
 
 export interface DoctorResult {
   host: string | null
+  /** --pid/--running: the Felix process every part looked at. */
+  process?: FelixProcess | null
   parts: DoctorPart[]
   findings: DoctorFinding[]
   exitCode: number
@@ -61,7 +64,7 @@ async function part<T>(name: DoctorPartName, run: () => Promise<T> | T, exitOf: 
 function configFix(p: ConfigValidateResult['problems'][number], o: DoctorOptions): string | null {
   // A fix is a command to copy: it names the same files and datastore the check used.
   const file = o.configFile ? ` -c ${o.configFile}` : ''
-  const env = o.envFile ? ` --env-file ${o.envFile}` : ''
+  const env = o.envFile ? ` --env-file ${o.envFile}` : o.pid !== undefined ? ` --pid ${o.pid}` : ''
   const etcd = (o.datastoreType ? ` --datastore-type ${o.datastoreType}` : '') + (o.etcdEndpoints?.length ? ` --etcd-endpoints ${o.etcdEndpoints.join(',')}` : '')
   const where = (p.host ? ` --host ${p.host}` : o.host ? ` --host ${o.host}` : '') + file + env + etcd
   switch (p.code) {
@@ -89,6 +92,8 @@ function configFix(p: ConfigValidateResult['problems'][number], o: DoctorOptions
 }
 
 export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
+  // --pid/--running: read the process once; every part then sees the same inputs.
+  options = await withFelixProcess(options)
   const results = []
   results.push(
     await part<ConfigValidateResult>(
@@ -145,5 +150,8 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     results.push({part: {name: 'openstack' as const, exitCode: 0, skipped: 'no OpenStack files at their usual locations (use --openstack or --nova/--neutron/--ml2/--dhcp)', result: null}, findings: []})
   }
   const parts = results.map((r) => r.part)
-  return {host: options.host ?? null, parts, findings: results.flatMap((r) => r.findings), exitCode: Math.max(0, ...parts.map((p) => p.exitCode))}
+  const findings = results.flatMap((r) => r.findings)
+  const fp = options.felixProcess
+  if (fp?.versionNote) findings.unshift({part: 'config', severity: 'warning', code: 'felix-version-differs', message: fp.versionNote, fix: null})
+  return {host: options.host ?? fp?.hostname ?? null, ...(fp ? {process: felixProcessJson(fp)} : {}), parts, findings, exitCode: Math.max(0, ...parts.map((p) => p.exitCode))}
 }
