@@ -6,7 +6,7 @@
 import {readRegularFile} from '../lib/read-file.js'
 import {hostname as osHostname} from 'node:os'
 import {DatastoreError, LocalIoError, UsageError, localIoErrorFrom} from '../errors.js'
-import {envEntries, parseEnvFile, parseProcEnviron, processEnvVars} from '../layers/env.js'
+import {envEntries, parseEnvFile, processEnvVars} from '../layers/env.js'
 import {hostDirProblem} from '../layers/etcd.js'
 import {parseFelixCfg} from '../layers/felix-cfg.js'
 import {LayerDiagnostic, RawEntry} from '../layers/types.js'
@@ -104,18 +104,6 @@ export function readLocalLayers(options: LocalSourceOptions): LocalLayers {
     vars = fp.env
   } else if (options.envFile !== undefined) {
     vars = parseEnvFile(readLocalFile(options.envFile, 'env file'), options.envFile, (name) => (options.processEnv ?? process.env)[name])
-  } else if (options.pid !== undefined) {
-    const path = `/proc/${options.pid}/environ`
-    let buf: Buffer
-    try {
-      buf = readLocalFile(path, 'process environment')
-    } catch (error) {
-      if (error instanceof LocalIoError && /no such file/.test(error.message)) {
-        throw new LocalIoError(`no process with PID ${options.pid} (cannot read ${path})`, {path, hint: 'give the PID of the running calico-felix, e.g. --pid $(pidof calico-felix)'})
-      }
-      throw error
-    }
-    vars = parseProcEnviron(buf, options.pid)
   } else {
     vars = processEnvVars(options.processEnv ?? process.env)
   }
