@@ -8,8 +8,14 @@ export const felixVersionFlag = Flags.string({summary: 'Felix version whose rule
 
 export const localSourceFlags = {
   'config-file': Flags.string({char: 'c', summary: 'Felix config file (default /etc/calico/felix.cfg; a missing default is no file, as in Felix).', helpValue: 'PATH', env: 'FELIXCTL_CONFIG_FILE'}),
-  'env-file': Flags.string({summary: 'Read the environment layer from a docker --env-file style file instead of felixctl\'s own environment.', helpValue: 'PATH', exclusive: ['pid']}),
-  pid: Flags.integer({summary: 'Read the environment layer from /proc/PID/environ of a running Felix.', helpValue: 'PID', min: 1, exclusive: ['env-file']}),
+  'env-file': Flags.string({summary: 'Read the environment layer from a docker --env-file style file instead of felixctl\'s own environment.', helpValue: 'PATH', exclusive: ['pid', 'running']}),
+  pid: Flags.integer({
+    summary: "Use what the running Felix with this PID sees: its environment, the config file its command line names (read in its mount namespace), its kernel hostname; its version is shown.",
+    helpValue: 'PID',
+    min: 1,
+    exclusive: ['env-file', 'running'],
+  }),
+  running: Flags.boolean({summary: 'Find the running calico-felix process on this host and use it as --pid.', exclusive: ['env-file', 'pid']}),
 }
 
 /** --no-local (config get|list|validate|set|unset): etcd alone, so that --host names the host directory. */
@@ -46,6 +52,7 @@ export interface ParsedConfigFlags {
   'config-file'?: string
   'env-file'?: string
   pid?: number
+  running?: boolean
   snapshot?: string
   'datastore-type'?: string
   'etcd-endpoints'?: string
@@ -73,6 +80,7 @@ export function configContextOptions(flags: ParsedConfigFlags): ConfigContextOpt
     configFile: flags['config-file'],
     envFile: flags['env-file'],
     pid: flags.pid,
+    running: flags.running,
     snapshot: flags.snapshot,
     datastoreType: flags['datastore-type'] as 'etcdv2' | 'etcdv3' | 'kubernetes' | undefined,
     etcdEndpoints: flags['etcd-endpoints']?.split(',').map((s) => s.trim()).filter(Boolean),

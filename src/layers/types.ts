@@ -15,6 +15,8 @@ export interface Origin {
   line?: number
   /** etcd: the full key. */
   key?: string
+  /** file read with --pid/--running: path is the one that process uses, in its mount namespace. */
+  pid?: number
 }
 
 export interface RawEntry {

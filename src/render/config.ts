@@ -5,6 +5,7 @@ import {Diagnostic, Fatal, ParamResolution, Resolution} from '../resolve/types.j
 import {ConfigExplainResult, ConfigGetResult, ConfigListResult} from '../services/config-query.js'
 import {clipLines, escapeTerminalText, showField, showQuoted} from './escape.js'
 import type {HostSelection} from '../services/config-context.js'
+import type {FelixProcess} from '../services/felix-process.js'
 import {Painter, painter, renderKeyValues, renderTable, toJson, toYaml} from './format.js'
 
 /** A typed value as text output shows it: escaped, and clipped with its length when long. */
@@ -35,12 +36,26 @@ function originText(o: Origin): string {
     case 'env':
       return o.path ? `${o.name} (${o.path}${o.line ? ':' + o.line : ''})` : `env ${o.name}`
     case 'file':
-      return `${o.path}:${o.line}${o.section ? ` [${o.section}]` : ''}`
+      return `${o.path}:${o.line}${o.section ? ` [${o.section}]` : ''}${o.pid === undefined ? '' : ` (in PID ${o.pid}'s mount namespace)`}`
     case 'etcd':
       return o.key ?? 'etcd'
     default:
       return 'default'
   }
+}
+
+/** The header of `config get|list` and `doctor` with --pid/--running: whose inputs these are. */
+export function renderProcessHeader(fp: FelixProcess): string {
+  const f = fp.configFile
+  // Every field comes from the process (its exe, command line, files, hostname): shown escaped.
+  const lines = [
+    `Felix process: PID ${fp.pid}${fp.foundBy === 'running' ? ' (found with --running)' : ''}, ${showField(fp.exe ?? fp.comm, 1024)}, version ${showField(fp.version ?? 'unknown')}`,
+    `  command line: ${showField(fp.cmdline.join(' '), 1024)}`,
+    `  config file:  ${showField(f.path, 1024)} in PID ${fp.pid}'s mount namespace${f.exists ? ` (read through ${showField(f.readPath ?? '', 1024)})` : ' (absent: no file)'}${f.fromCommandLine ? '' : ' (the default)'}`,
+    `  hostname:     ${showField(fp.hostname)} (${fp.hostnameFrom === 'nsenter' ? `PID ${fp.pid}'s UTS namespace` : "the same UTS namespace as felixctl's"})`,
+  ]
+  if (fp.versionNote) lines.push(`  note: ${showMessage(fp.versionNote)}`)
+  return lines.join('\n') + '\n\n'
 }
 
 export function formatFatal(f: Fatal): string {
@@ -109,7 +124,7 @@ function readFromJson(res: {datastoreRead: ConfigGetResult['datastoreRead']}) {
 export async function renderConfigGet(res: ConfigGetResult, format: string, colour = false): Promise<string> {
   if (format === 'json' || format === 'yaml') {
     // The diagnostics text output writes to stderr for this parameter, and the warnings.
-    const doc = {...paramJson(res.param), fatal: res.fatal, hostDirectory: hostDirectoryJson(res.hostSelection), diagnostics: diagnosticsJson(paramDiagnostics(res), res.warnings)}
+    const doc = {...paramJson(res.param), fatal: res.fatal, hostDirectory: hostDirectoryJson(res.hostSelection), diagnostics: diagnosticsJson(paramDiagnostics(res), res.warnings), ...(res.process ? {process: res.process} : {})}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
@@ -125,7 +140,7 @@ export async function renderConfigGet(res: ConfigGetResult, format: string, colo
   if (res.hostSelection.note) pairs.push(['Host directory', showMessage(res.hostSelection.note)])
   // Commands that read a host directory name the keys they use (contracts: Hosts).
   pairs.push(['Etcd keys', res.keys.global ? [res.keys.host ? showField(res.keys.host, 1024) : '(every host directory: FelixHostname is "")', res.keys.global].join(', ') : 'none (local-only: not read from etcd)'])
-  let out = renderKeyValues(pairs, p)
+  let out = (res.process ? renderProcessHeader(res.process) : '') + renderKeyValues(pairs, p)
   if (prm.layers.length) {
     out += '\n'
     const head = format === 'wide' ? ['LAYER', 'KEY', 'RAW', 'STATUS', 'ORIGIN', 'NOTE'] : ['LAYER', 'RAW', 'STATUS', 'NOTE']
@@ -152,12 +167,12 @@ export async function renderConfigList(res: ConfigListResult, format: string, co
   const r = res.resolution
   const params = res.changedOnly ? r.params.filter((x) => x.source !== 'default') : r.params
   if (format === 'json' || format === 'yaml') {
-    const doc = {...resolutionJson({...r, params}), hostDirectory: hostDirectoryJson(res.hostSelection), diagnostics: diagnosticsJson(r.diagnostics, res.warnings), readFrom: readFromJson(res)}
+    const doc = {...resolutionJson({...r, params}), hostDirectory: hostDirectoryJson(res.hostSelection), diagnostics: diagnosticsJson(r.diagnostics, res.warnings), readFrom: readFromJson(res), ...(res.process ? {process: res.process} : {})}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
   const wide = format === 'wide'
-  let out = res.hostSelection.note ? `Host directory: ${showMessage(res.hostSelection.note)}\n\n` : ''
+  let out = (res.process ? renderProcessHeader(res.process) : '') + (res.hostSelection.note ? `Host directory: ${showMessage(res.hostSelection.note)}\n\n` : '')
   out += renderTable({
     head: wide ? ['NAME', 'VALUE', 'RAW', 'SOURCE', 'ORIGIN', 'OTHER LAYERS'] : ['NAME', 'VALUE', 'SOURCE', 'ORIGIN'],
     paint: p,

@@ -1,16 +1,16 @@
 /** Renderer for `felixctl doctor`. */
 import {DoctorResult} from '../services/doctor.js'
-import {showMessage, terminalText} from './config.js'
+import {renderProcessHeader, showMessage, terminalText} from './config.js'
 import {painter, toJson, toYaml} from './format.js'
 
 export async function renderDoctor(r: DoctorResult, format: string, colour = false): Promise<string> {
   if (format === 'json' || format === 'yaml') {
     // JSON merges the parts' own documents.
-    const doc = {host: r.host, exitCode: r.exitCode, findings: r.findings, ...Object.fromEntries(r.parts.map((p) => [p.name, {exitCode: p.exitCode, skipped: p.skipped, result: p.result}]))}
+    const doc = {host: r.host, ...(r.process ? {process: r.process} : {}), exitCode: r.exitCode, findings: r.findings, ...Object.fromEntries(r.parts.map((p) => [p.name, {exitCode: p.exitCode, skipped: p.skipped, result: p.result}]))}
     return format === 'json' ? toJson(doc) : toYaml(doc)
   }
   const p = painter(colour)
-  let out = ''
+  let out = r.process ? renderProcessHeader(r.process) : ''
   for (const part of r.parts) {
     const mark = part.skipped ? p.dim('skipped') : part.exitCode === 0 ? p.green('ok') : p.red(`exit ${part.exitCode}`)
     out += `${p.bold(part.name.padEnd(10))} ${mark}${part.skipped ? ` — ${part.skipped}` : ''}\n`

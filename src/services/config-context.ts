@@ -6,7 +6,7 @@
 import {readRegularFile} from '../lib/read-file.js'
 import {hostname as osHostname} from 'node:os'
 import {DatastoreError, LocalIoError, UsageError, localIoErrorFrom} from '../errors.js'
-import {envEntries, parseEnvFile, parseProcEnviron, processEnvVars} from '../layers/env.js'
+import {envEntries, parseEnvFile, processEnvVars} from '../layers/env.js'
 import {hostDirProblem} from '../layers/etcd.js'
 import {parseFelixCfg} from '../layers/felix-cfg.js'
 import {LayerDiagnostic, Origin, RawEntry} from '../layers/types.js'
@@ -16,6 +16,7 @@ import {FileProbe, Registry} from '../params/types.js'
 import {DatastoreLayerInput, FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Resolution} from '../resolve/types.js'
 import type {ConfigTree, Datastore, DatastoreConnection} from '../datastore/types.js'
+import {withFelixProcess, type FelixProcessInput} from './felix-process.js'
 
 export const DEFAULT_CONFIG_FILE = '/etc/calico/felix.cfg'
 /** §3: Felix 2.0 reads etcd through the v2 API; etcd 3.4 keeps the v2 and v3 key spaces apart. */
@@ -28,6 +29,10 @@ export interface LocalSourceOptions {
   configFile?: string
   envFile?: string
   pid?: number
+  /** --running: find the calico-felix process and use it as --pid. */
+  running?: boolean
+  /** What --pid/--running read from the process (withFelixProcess in felix-process.ts fills it). */
+  felixProcess?: FelixProcessInput
   /** The environment to read when neither envFile nor pid is given (default process.env). */
   processEnv?: NodeJS.ProcessEnv
   /** An explicitly named config file may be missing (config set --layer file creates it). */
@@ -96,6 +101,8 @@ export interface DatastoreRead {
 export interface ConfigContext {
   registry: Registry
   kernelHostname: string
+  /** The Felix process whose inputs these are (--pid/--running), or null. */
+  process: FelixProcessInput | null
   local: LocalLayers
   datastoreRead: DatastoreRead
   resolution: Resolution
@@ -115,46 +122,45 @@ export function readLocalLayers(options: LocalSourceOptions): LocalLayers {
   if (options.envFile !== undefined && options.pid !== undefined) {
     throw new UsageError('--env-file and --pid both name the environment; give one', {hint: 'use --env-file for a file, --pid for a running Felix'})
   }
-  if (options.envFile !== undefined) {
+  const fp = options.felixProcess
+  if (fp === undefined && (options.pid !== undefined || options.running)) throw new Error('bug: --pid/--running not read (call withFelixProcess first)')
+  if (fp !== undefined) {
+    vars = fp.env
+  } else if (options.envFile !== undefined) {
     vars = parseEnvFile(readLocalFile(options.envFile, 'env file'), options.envFile, (name) => (options.processEnv ?? process.env)[name])
-  } else if (options.pid !== undefined) {
-    const path = `/proc/${options.pid}/environ`
-    let buf: Buffer
-    try {
-      buf = readLocalFile(path, 'process environment')
-    } catch (error) {
-      if (error instanceof LocalIoError && /no such file/.test(error.message)) {
-        throw new LocalIoError(`no process with PID ${options.pid} (cannot read ${path})`, {path, hint: 'give the PID of the running calico-felix, e.g. --pid $(pidof calico-felix)'})
-      }
-      throw error
-    }
-    vars = parseProcEnviron(buf, options.pid)
   } else {
     vars = processEnvVars(options.processEnv ?? process.env)
   }
   const {entries: env, diagnostics: envDiagnostics} = envEntries(vars)
 
-  const path = options.configFile ?? DEFAULT_CONFIG_FILE
+  const path = fp ? fp.configFile.path : options.configFile ?? DEFAULT_CONFIG_FILE
   let file: FileLayerInput
   let content: Buffer | null = null
-  try {
-    content = readLocalFile(path, 'config file')
-  } catch (error) {
-    if (error instanceof LocalIoError && /no such file/.test(error.message)) {
-      // §3: a missing default file is no file; a file named explicitly (-c or FELIXCTL_CONFIG_FILE)
-      // must exist (exit 6), unless the command is about to create it.
-      if (options.configFile !== undefined && !options.configFileMayBeMissing) {
-        throw new LocalIoError(`config file ${path} does not exist (named with -c/--config-file or FELIXCTL_CONFIG_FILE)`, {
-          path,
-          hint: `check the path; without -c felixctl reads ${DEFAULT_CONFIG_FILE} (absent is no file, as in Felix); -c /dev/null evaluates with no config file`,
-          code: 'config-file-missing',
-        })
-      }
-    } else throw error
+  if (fp) {
+    content = fp.configContent
+    if (content === null && fp.configFile.fromCommandLine) warnings.push(`warning: config file ${path} does not exist in PID ${fp.pid}'s mount namespace; Felix would run without one`)
+  } else {
+    try {
+      content = readLocalFile(path, 'config file')
+    } catch (error) {
+      if (error instanceof LocalIoError && /no such file/.test(error.message)) {
+        // §3: a missing default file is no file; a file named explicitly (-c or FELIXCTL_CONFIG_FILE)
+        // must exist (exit 6), unless the command is about to create it.
+        if (options.configFile !== undefined && !options.configFileMayBeMissing) {
+          throw new LocalIoError(`config file ${path} does not exist (named with -c/--config-file or FELIXCTL_CONFIG_FILE)`, {
+            path,
+            hint: `check the path; without -c felixctl reads ${DEFAULT_CONFIG_FILE} (absent is no file, as in Felix); -c /dev/null evaluates with no config file`,
+            code: 'config-file-missing',
+          })
+        }
+      } else throw error
+    }
   }
   if (content === null) file = {state: 'absent', path}
   else {
     const parsed = parseFelixCfg(content, path)
+    // The path is the process's own; the origin says whose mount namespace it is in.
+    if (fp && parsed.ok) for (const o of [...parsed.entries, ...parsed.shadowed, ...parsed.diagnostics].map((e) => e.origin)) if (o) o.pid = fp.pid
     file = parsed.ok
       ? {state: 'loaded', path, entries: parsed.entries, shadowed: parsed.shadowed, diagnostics: parsed.diagnostics}
       : {state: 'failed', path, message: parsed.error.message, line: parsed.error.line}
@@ -236,7 +242,8 @@ export function resolveWith(ctx: ConfigContext, changes: {env?: RawEntry[]; file
 /** The local view: env and file read, and resolved alone — what Felix connects with (§5.4). */
 export function resolveLocal(options: ConfigContextOptions) {
   const registry = getRegistry(options.felixVersion)
-  const kernelHostname = kernelHostnameFrom(options.host)
+  // --host still decides when given; else the process's UTS namespace, else this machine's.
+  const kernelHostname = options.host === undefined && options.felixProcess ? options.felixProcess.hostname : kernelHostnameFrom(options.host)
   const probe = options.probe ?? realFileProbe()
   const local = readLocalLayers(options)
   const resolveWith = (datastore: DatastoreLayerInput) =>
@@ -246,6 +253,7 @@ export function resolveLocal(options: ConfigContextOptions) {
 
 /** Everything `config get|list|validate` need: local layers, datastore, one resolve. */
 export async function buildConfigContext(options: ConfigContextOptions): Promise<ConfigContext> {
+  options = await withFelixProcess(options)
   const {registry, kernelHostname, local: localRead, resolveWith: resolveLocalWith, localOnly} = resolveLocal(options)
   const warnings = [...localRead.warnings]
   if (options.noLocal) warnings.push(`note: --no-local: this machine's env and config file are not applied (they only say where to connect); host directory ${kernelHostname} is evaluated from etcd alone`)
@@ -293,7 +301,7 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
   if (datastoreRead.unavailable) {
     resolution.diagnostics.push(partialDiagnostic(datastoreRead.unavailable))
   }
-  return {registry, kernelHostname, local, datastoreRead, resolution, hostSelection: hostSelectionOf(resolution, kernelHostname, options), warnings}
+  return {registry, kernelHostname, process: options.felixProcess ?? null, local, datastoreRead, resolution, hostSelection: hostSelectionOf(resolution, kernelHostname, options), warnings}
 }
 
 /** Where a local setting came from, for messages: `/etc/calico/felix.cfg:3` or `env FELIX_FELIXHOSTNAME`. */

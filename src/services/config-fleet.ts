@@ -20,6 +20,7 @@ import {FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Fatal} from '../resolve/types.js'
 import type {Datastore} from '../datastore/types.js'
 import {ConfigContextOptions, DatastoreRead, openConfiguredDatastore, readLocalLayers, readyWarning} from './config-context.js'
+import {withFelixProcess} from './felix-process.js'
 import {FleetCell, FleetEvaluator, HostEvaluation, sameTypedValue} from './fleet-eval.js'
 
 export type {FleetCell, HostEvaluation} from './fleet-eval.js'
@@ -150,6 +151,7 @@ export function groupFleetKvs(kvs: readonly Kv[]): {globalKvs: Kv[]; byHost: Map
 
 /** Read the datastore once and prepare the evaluator. */
 export async function buildFleetContext(options: FleetOptions): Promise<FleetContext> {
+  options = await withFelixProcess(options)
   const registry = getRegistry(options.felixVersion)
   const params = fleetParams(registry, options.params)
   const probe = options.probe ?? realFileProbe()

@@ -4,6 +4,7 @@ import {envVarName, getRegistry, globalKey, hostKey, requireParam} from '../para
 import {describeKind, goToLower, kindLabel} from '../params/kinds.js'
 import {Fatal, ParamResolution, Resolution} from '../resolve/types.js'
 import {ConfigContextOptions, DatastoreRead, HostSelection, buildConfigContext, kernelHostnameFrom} from './config-context.js'
+import {FelixProcess, felixProcessJson} from './felix-process.js'
 
 
 export interface ConfigGetResult {
@@ -17,6 +18,8 @@ export interface ConfigGetResult {
   datastoreRead: DatastoreRead
   warnings: string[]
   resolution: Resolution
+  /** --pid/--running: the process whose inputs these are. */
+  process?: FelixProcess | null
 }
 
 export async function configGet(name: string, options: ConfigContextOptions): Promise<ConfigGetResult> {
@@ -25,7 +28,7 @@ export async function configGet(name: string, options: ConfigContextOptions): Pr
   const ctx = await buildConfigContext(options)
   const param = ctx.resolution.params.find((p) => p.name === def.name)!
   const keys = def.localOnly ? {host: null, global: null} : {host: ctx.resolution.host === '' ? null : hostKey(ctx.resolution.host, def.name), global: globalKey(def.name)}
-  return {param, keys, fatal: ctx.resolution.fatal, host: ctx.resolution.host, hostSelection: ctx.hostSelection, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, resolution: ctx.resolution}
+  return {param, keys, fatal: ctx.resolution.fatal, host: ctx.resolution.host, hostSelection: ctx.hostSelection, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, resolution: ctx.resolution, process: ctx.process && felixProcessJson(ctx.process)}
 }
 
 export interface ConfigListResult {
@@ -34,11 +37,12 @@ export interface ConfigListResult {
   datastoreRead: DatastoreRead
   warnings: string[]
   changedOnly: boolean
+  process?: FelixProcess | null
 }
 
 export async function configList(options: ConfigContextOptions & {changed?: boolean}): Promise<ConfigListResult> {
   const ctx = await buildConfigContext(options)
-  return {resolution: ctx.resolution, hostSelection: ctx.hostSelection, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, changedOnly: Boolean(options.changed)}
+  return {resolution: ctx.resolution, hostSelection: ctx.hostSelection, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, changedOnly: Boolean(options.changed), process: ctx.process && felixProcessJson(ctx.process)}
 }
 
 export interface ConfigExplainResult {

@@ -154,6 +154,10 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     if (!/^\d+$/.test(options.ifRevision)) throw new UsageError(`--if-revision ${JSON.stringify(options.ifRevision)} is not a revision`, {hint: 'a revision is a whole number (v3 mod_revision, v2 modifiedIndex); 0 = create only'})
     if (options.layer !== 'global' && options.layer !== 'host') throw new UsageError('--if-revision applies to etcd (--layer global or host) only', {hint: 'files are protected by a lock and a changed-since-read check instead'})
   }
+  if (options.layer === 'file' && (options.pid !== undefined || options.running)) {
+    // The process reads its file in its own mount namespace; felixctl would write the host's.
+    throw new UsageError(`--layer file cannot write the config file of a running Felix (${options.running ? '--running' : '--pid'})`, {hint: 'edit the file where the process reads it (inside its container), or name the file with -c instead'})
+  }
   if (options.layer === 'env' && options.envFile === undefined) {
     throw new UsageError('--layer env needs --env-file: an environment variable persists nowhere else', {hint: 'for example --env-file /etc/calico/felix.env'})
   }

@@ -4,6 +4,7 @@ import {hostsWithConfig} from '../layers/etcd.js'
 import {ConfigTree, READY_KEY} from '../datastore/types.js'
 import {ConfigContext, ConfigContextOptions, connectionFor, openConfiguredDatastore, readyWarning, resolveLocal} from './config-context.js'
 import {Resolution} from '../resolve/types.js'
+import {withFelixProcess} from './felix-process.js'
 
 export interface DatastoreStatusResult {
   type: string
@@ -22,8 +23,8 @@ export interface DatastoreStatusResult {
 }
 
 /** Felix's view of where the datastore is, from env + file only (§5.4). */
-function felixLocalView(options: ConfigContextOptions): Resolution {
-  return resolveLocal(options).localOnly
+async function felixLocalView(options: ConfigContextOptions): Promise<Resolution> {
+  return resolveLocal(await withFelixProcess(options)).localOnly
 }
 
 type ReadOutcome = {tree: ConfigTree; endpoints: string[]} | {error: string}
@@ -54,7 +55,7 @@ function statusOf(type: string, endpoints: string[], outcome: ReadOutcome, elaps
 }
 
 export async function datastoreStatus(options: ConfigContextOptions): Promise<DatastoreStatusResult> {
-  const view = felixLocalView(options)
+  const view = await felixLocalView(options)
   const conn = connectionFor(view, options)
   const type = options.snapshot !== undefined ? 'snapshot' : conn.type
   const endpoints = options.snapshot !== undefined ? [options.snapshot] : conn.endpoints
@@ -79,7 +80,8 @@ export async function datastoreStatus(options: ConfigContextOptions): Promise<Da
 export function datastoreStatusOfContext(ctx: ConfigContext, options: ConfigContextOptions, elapsedMs: number): DatastoreStatusResult | null {
   const read = ctx.datastoreRead
   if (read.kind === 'none' && read.unavailable === undefined) return null
-  const conn = connectionFor(felixLocalView(options), options)
+  // The options went through withFelixProcess with the context (doctor reads the process once).
+  const conn = connectionFor(resolveLocal(options).localOnly, options)
   const type = options.snapshot !== undefined ? 'snapshot' : conn.type
   const endpoints = options.snapshot !== undefined ? [options.snapshot] : conn.endpoints
   if (read.tree) return statusOf(type, endpoints, {tree: read.tree, endpoints: read.endpoints}, elapsedMs)
@@ -94,7 +96,7 @@ export interface DatastoreExportResult {
 }
 
 export async function datastoreExport(options: ConfigContextOptions): Promise<DatastoreExportResult> {
-  const view = felixLocalView(options)
+  const view = await felixLocalView(options)
   const ds = await openConfiguredDatastore(view, options)
   try {
     const tree = await ds.readConfig()

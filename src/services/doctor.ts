@@ -7,6 +7,7 @@ import {existsSync} from 'node:fs'
 import {FelixctlError} from '../errors.js'
 import {DEFAULT_PATHS, FILE_KINDS, OpenStackFileKind} from '../openstack/requirements.js'
 import {ConfigContext, ConfigContextOptions, buildConfigContext, selectionFlags} from './config-context.js'
+import {FelixProcess, felixProcessJson, withFelixProcess} from './felix-process.js'
 import {configValidate, ConfigValidateResult} from './config-validate.js'
 import {datastoreStatus, datastoreStatusOfContext, DatastoreStatusResult} from './datastore.js'
 import {checkSysctl, SysctlCheckResult} from './sysctl.js'
@@ -33,6 +34,8 @@ export interface DoctorPart {
 
 export interface DoctorResult {
   host: string | null
+  /** --pid/--running: the Felix process every part looked at. */
+  process?: FelixProcess | null
   parts: DoctorPart[]
   findings: DoctorFinding[]
   exitCode: number
@@ -89,6 +92,8 @@ function configFix(p: ConfigValidateResult['problems'][number], o: DoctorOptions
 }
 
 export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
+  // --pid/--running: read the process once; every part then sees the same inputs.
+  options = await withFelixProcess(options)
   const results = []
   // One read of the datastore (every host directory) serves the config and datastore parts:
   // an unreachable etcd costs one --etcd-timeout, not one per part.
@@ -163,5 +168,8 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     results.push({part: {name: 'openstack' as const, exitCode: 0, skipped: 'no OpenStack files at their usual locations (use --openstack or --nova/--neutron/--ml2/--dhcp)', result: null}, findings: []})
   }
   const parts = results.map((r) => r.part)
-  return {host: options.host ?? null, parts, findings: results.flatMap((r) => r.findings), exitCode: Math.max(0, ...parts.map((p) => p.exitCode))}
+  const findings = results.flatMap((r) => r.findings)
+  const fp = options.felixProcess
+  if (fp?.versionNote) findings.unshift({part: 'config', severity: 'warning', code: 'felix-version-differs', message: fp.versionNote, fix: null})
+  return {host: options.host ?? fp?.hostname ?? null, ...(fp ? {process: felixProcessJson(fp)} : {}), parts, findings, exitCode: Math.max(0, ...parts.map((p) => p.exitCode))}
 }

@@ -90,7 +90,7 @@ describe('config get', () => {
     const child = spawn('sleep', ['30'], {env: {PATH: process.env.PATH, FELIX_LOGSEVERITYFILE: 'critical', felix_IpInIpMtu: '1300'}, stdio: 'ignore'})
     try {
       await new Promise((r) => setTimeout(r, 200))
-      const r = await runCli(['config', 'get', 'IpInIpMtu', '--pid', String(child.pid), '--snapshot', snap({}), '-c', join(dir, 'none.cfg'), '-o', 'json'])
+      const r = await runCli(['config', 'get', 'IpInIpMtu', '--pid', String(child.pid), '--snapshot', snap({}), '-o', 'json'])
       assert.equal(r.code, 0, r.stderr)
       const doc = JSON.parse(r.stdout)
       assert.deepEqual([doc.value, doc.source, doc.origin.name, doc.origin.path], [1300, 'env', 'felix_IpInIpMtu', `/proc/${child.pid}/environ`])
@@ -98,8 +98,8 @@ describe('config get', () => {
       child.kill()
     }
     const gone = await runCli(['config', 'get', 'IpInIpMtu', '--pid', '999999999', '--snapshot', snap({})])
-    assert.equal(gone.code, 6)
-    assert.match(gone.stderr, /no process with PID 999999999/)
+    assert.equal(gone.code, 4)
+    assert.match(gone.stderr, /no such process: PID 999999999/)
   })
 
   test('a --host with a slash or .. is a usage error', async () => {
