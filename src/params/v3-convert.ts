@@ -282,7 +282,7 @@ export function felix3Default(paramName: string): V3Value | null {
     default:
       if (fd.field.startsWith('LogSeverity')) return LOG_LEVEL_V3[raw] ?? raw
       if (fd.json === 'defaultEndpointToHostAction') return ACTION_V3[raw] ?? raw
-      return raw === '' ? null : raw
+      return raw === '' ? V3_NONE : raw
   }
 }
 
