@@ -214,6 +214,9 @@ export const FELIX_CONFIGURATION_SCHEMA: SchemaNode = {
     iptablesNATOutgoingInterfaceFilter: {type: 'string'},
     iptablesPostWriteCheckInterval: {type: 'string'},
     iptablesRefreshInterval: {type: 'string'},
+    // Not in the v3.21.0 CRD: libcalico-go commit c6f83d31 ("Remove IgnoreLooseRPF", first in
+    // v3.13.0-0.dev) removed it; the v3.4.0-0.dev API this migration targets has it (*bool).
+    ignoreLooseRPF: {type: 'boolean'},
     ipv6Support: {type: 'boolean'},
     kubeNodePortRanges: {items: {anyOf: [{type: 'integer'}, {type: 'string'}], pattern: '^.*', 'x-kubernetes-int-or-string': true}, type: 'array'},
     logFilePath: {type: 'string'},
