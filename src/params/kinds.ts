@@ -58,7 +58,7 @@ type UintResult = {ok: true; value: bigint} | {ok: false; err: 'invalid syntax' 
  * Base 0: `0x`/`0X` hex, leading `0` octal, otherwise decimal; no `0b`, `0o` or `_` (Go 1.13+).
  * An overflow stops the scan at once, so `99999999999999999999x` is a range error, as in Go.
  */
-function goParseUint(s: string, base: 0 | 10, bitSize: number): UintResult {
+export function goParseUint(s: string, base: 0 | 10, bitSize: number): UintResult {
   if (s.length === 0) return {ok: false, err: 'invalid syntax'}
   let b: number = base
   if (base === 0) {
@@ -90,7 +90,7 @@ function goParseUint(s: string, base: 0 | 10, bitSize: number): UintResult {
 }
 
 /** Go 1.7 strconv.ParseInt(s, base, 64): optional sign, then ParseUint. */
-function goParseInt(s: string, base: 0 | 10, fn: string): {ok: true; value: bigint} | {ok: false; goError: string} {
+export function goParseInt(s: string, base: 0 | 10, fn: string): {ok: true; value: bigint} | {ok: false; goError: string} {
   const s0 = s
   const err = (e: string) => ({ok: false as const, goError: `strconv.${fn}: parsing ${goQuote(s0)}: ${e}`})
   if (s.length === 0) return err('invalid syntax')
@@ -121,7 +121,7 @@ const FLOAT_SYNTAX = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
  * without one (Go 1.7's special() only takes a sign before inf), any case. No hex floats, no `_`.
  * Overflow (1e400) is ErrRange; underflow (1e-400) is 0 without error, as in Go.
  */
-function goParseFloat(s: string): {ok: true; value: number} | {ok: false; goError: string} {
+export function goParseFloat(s: string): {ok: true; value: number} | {ok: false; goError: string} {
   const err = (e: string) => ({ok: false as const, goError: `strconv.ParseFloat: parsing ${goQuote(s)}: ${e}`})
   const lower = goToLower(s)
   if (lower === 'nan') return {ok: true, value: Number.NaN}
