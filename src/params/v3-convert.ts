@@ -100,7 +100,7 @@ export function convertNodeName(v1Name: string): string {
 
 /** convertLogLevel (lib/upgrade/migrator/migrate.go): anything it does not know becomes Info. */
 export function calicoUpgradeLogLevel(level: string): string {
-  switch (level.toLowerCase()) {
+  switch (goToLower(level)) {
     case 'debug':
       return 'Debug'
     case 'info':

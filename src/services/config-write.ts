@@ -337,7 +337,7 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
 
 /** The value being written and the effective one are the same typed value. */
 function sameEffective(def: ParamDef, value: string, effective: TypedValue): boolean {
-  const r = value.toLowerCase() === 'none' ? null : parseKind(def.kind, value, realFileProbe())
+  const r = goToLower(value) === 'none' ? null : parseKind(def.kind, value, realFileProbe())
   return Boolean(r?.ok) && JSON.stringify(r!.ok ? r!.value : null) === JSON.stringify(effective)
 }
 

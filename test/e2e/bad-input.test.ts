@@ -161,8 +161,11 @@ describe('bad-input corpus', {concurrency: 2}, () => {
       const file = prepare(c, dir)
       const before = c.unchanged ? readFileSync(file) : null
       const emptyDir = join(dir, 'empty-root')
+      // An explicit -c must exist (exit 6 otherwise): cases about other inputs name an empty file.
+      const emptyCfg = join(dir, 'empty.cfg')
+      writeFileSync(emptyCfg, '')
       mkdirSync(emptyDir)
-      const args = c.args.map((a) => a.replaceAll('{file}', file).replaceAll('{snap}', snap).replaceAll('{nofile}', join(dir, 'does-not-exist')).replaceAll('{tmp}', emptyDir))
+      const args = c.args.map((a) => a.replaceAll('{file}', file).replaceAll('{snap}', snap).replaceAll('{emptycfg}', emptyCfg).replaceAll('{tmp}', emptyDir))
       // A safety net against a hang (a FIFO opened for reading blocks for ever), not a time limit.
       const limit = 300000
       const r = await run(args, Boolean(c.asUser), limit)

@@ -14,6 +14,7 @@ let dir: string
 let snap: string
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'felixctl-golower-'))
+  writeFileSync(join(dir, 'none.cfg'), '')
   snap = join(dir, 'snapshot.json')
   writeFileSync(snap, JSON.stringify({'/calico/v1/Ready': 'true', '/calico/v1/host/node1/config/IpInIpMtu': '1400', '/calico/v1/host/node2/config/IpInIpMtu': '1300'}))
 })

@@ -44,6 +44,7 @@ let nova: string
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'felixctl-escape-'))
+  writeFileSync(join(dir, 'none.cfg'), '')
   // A host directory named with controls, values holding them, an unknown key spelt with them.
   const host = `node${SEQUENCES}${HOSTILE}`
   snap = join(dir, 'snapshot.json')

@@ -56,10 +56,13 @@ describe('identical results for identical data', () => {
   for (const host of ['node1', 'node2', 'node3']) {
     test(`config list -o json on ${host}: etcdv2 = etcdv3 = snapshot`, async () => {
       const docs = await Promise.all((['etcdv2', 'etcdv3', 'snapshot'] as const).map((d) => runCli(['config', 'list', '-o', 'json', '--host', host, '-c', noCfg, ...via(d)])))
-      const parsed = docs.map((r) => {
+      const parsed = docs.map((r, i) => {
         assert.ok(r.code === 0 || r.code === 3, `exit ${r.code}: ${r.stderr}`)
         const {readFrom: _readFrom, ...rest} = JSON.parse(r.stdout)
-        return rest
+        // The v3 read says, once, that Felix 2.0 itself reads the v2 API; otherwise the documents are equal.
+        const v3Notes = rest.diagnostics.filter((d: {message: string}) => /Felix 2\.0 reads etcd through the v2 API/.test(d.message))
+        assert.equal(v3Notes.length, i === 1 ? 1 : 0, JSON.stringify(rest.diagnostics))
+        return {...rest, diagnostics: rest.diagnostics.filter((d: {message: string}) => !v3Notes.includes(d))}
       })
       assert.deepEqual(parsed[0], parsed[2])
       assert.deepEqual(parsed[1], parsed[2])

@@ -8,7 +8,7 @@
  */
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {EtcdInstance, startEtcd} from '../helpers/etcd.js'
@@ -36,6 +36,7 @@ let dir: string
 before(async () => {
   etcd = await startEtcd()
   dir = mkdtempSync(join(tmpdir(), 'felixctl-broken-'))
+  writeFileSync(join(dir, 'empty.cfg'), '')
   const kvs = [...(brokenFleetKvs(0, HOSTS) as [string, string][]), ...EXTRA]
   await seedV3(etcd.clientUrl, kvs)
   await seedV2(etcd.clientUrl, kvs)
@@ -47,8 +48,8 @@ after(async () => {
 })
 
 for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
-  const conn = () => ['--datastore-type', datastoreType, '--etcd-endpoints', etcd.clientUrl, '-c', join(dir, 'absent.cfg')]
-  const opts = (): FleetOptions => ({datastoreType, etcdEndpoints: [etcd.clientUrl], configFile: join(dir, 'absent.cfg'), processEnv: {}, timeoutMs: 30000, fast: false})
+  const conn = () => ['--datastore-type', datastoreType, '--etcd-endpoints', etcd.clientUrl, '-c', join(dir, 'empty.cfg')]
+  const opts = (): FleetOptions => ({datastoreType, etcdEndpoints: [etcd.clientUrl], configFile: join(dir, 'empty.cfg'), processEnv: {}, timeoutMs: 30000, fast: false})
   /** The CLI's JSON (exit 3: Felix would not start on these hosts) against the full resolver's, rendered alike. */
   const same = async (args: string[], reference: string, hostsOf: (doc: any) => unknown[]) => {
     const r = await runCli([...args, '-o', 'json', ...conn()], {cleanEnv: true, timeoutMs: 120000})
