@@ -31,7 +31,7 @@ const noCfg = join(scratch, 'absent-felix.cfg')
 const haveTime = existsSync('/usr/bin/time')
 
 // A fresh clone has no build: make one (npm ci must have run).
-if (!existsSync(join(root, 'dist/felixctl.js')) || !existsSync(join(root, 'oclif.manifest.json'))) {
+if (!existsSync(join(root, 'dist/felixctl.cjs')) || !existsSync(join(root, 'oclif.manifest.json'))) {
   console.error('bench: no build found, running npm run build')
   const b = spawnSync('npm', ['run', 'build'], {cwd: root, stdio: 'inherit'})
   if (b.status !== 0) process.exit(b.status ?? 1)

@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// `npm run build`: compile src/ into dist/, bundle the CLI into dist/felixctl.js and write
-// the oclif manifest.
+// `npm run build`: compile src/ into dist/, bundle the CLI into dist/felixctl.cjs, write
+// the oclif manifest and V8's code cache for the bundle.
 //
 // Start-up (issue 14): Node resolving and compiling hundreds of modules (oclif's and ours) was
-// most of a command's cost. dist/felixctl.js is one ESM file made by esbuild (which tsx brings)
-// from src/commands/** and @oclif/core: it exports the command classes as COMMANDS for oclif's
-// explicit command discovery (package.json oclif.commands), plus what bin/run.js needs. The
-// packages that are loaded lazily (etcd3, yaml, @inquirer/prompts) stay outside it, still
-// loaded by dynamic import on the paths that need them. tsc still emits dist/** (the hook, and
-// the type check of the build).
+// most of a command's cost. dist/felixctl.cjs is one CommonJS file made by esbuild (which tsx
+// brings) from src/commands/** and @oclif/core: it exports the command classes as COMMANDS for
+// oclif's explicit command discovery (package.json oclif.commands -> dist/commands.cjs, which
+// hands oclif the bundle bin/run.js already loaded), plus what bin/run.js needs. The packages
+// that are loaded lazily (etcd3, yaml, @inquirer/prompts) stay outside it, loaded (require) only
+// on the paths that need them. CommonJS, not ESM: bin/run.js compiles it with vm.Script and V8's
+// code cache (dist/felixctl.cjs.cache, written here by one representative run), which Node 20
+// offers for scripts but not for ES modules (module.enableCompileCache is Node 22). tsc still
+// emits dist/** (the hook, and the type check of the build).
 //
 // Two test runs in one checkout (CI beside a developer's run, or `npm test` twice) must not
 // delete each other's dist/ half-way: the build runs under a lock (flock(1) on
@@ -73,7 +76,7 @@ function step(cmd, args, env = {}) {
 
 async function build() {
   const hash = inputsHash()
-  if (process.env.FELIXCTL_REBUILD !== '1' && readStamp() === hash && statOk(join(ROOT, 'oclif.manifest.json')) && statOk(join(ROOT, 'dist', 'felixctl.js'))) {
+  if (process.env.FELIXCTL_REBUILD !== '1' && readStamp() === hash && statOk(join(ROOT, 'oclif.manifest.json')) && statOk(join(ROOT, 'dist', 'felixctl.cjs'))) {
     process.stderr.write('build: dist/ is up to date with src/\n')
     return 0
   }
@@ -84,6 +87,11 @@ async function build() {
   // OCLIF_SKIP_NEW_VERSION_CHECK: the oclif CLI would otherwise ask the npm registry for a newer
   // oclif and print an update notice the user need not think about.
   if (!step(bin('oclif'), ['manifest'], {OCLIF_SKIP_NEW_VERSION_CHECK: 'true'})) return 1
+  // The code cache: V8 keeps the functions one representative command compiled (oclif's start,
+  // the registry, the resolver, a renderer); bin/run.js uses it when V8 accepts it (same Node, same
+  // bundle) and compiles from source otherwise.
+  const cacheArgs = ['config', 'get', 'LogSeverityFile', '--host', 'node1', '-c', join(ROOT, 'examples', 'felix.cfg'), '--snapshot', join(ROOT, 'examples', 'snapshot.json')]
+  if (!step(process.execPath, ['--', join(ROOT, 'bin', 'run.js'), ...cacheArgs], {FELIXCTL_WRITE_CODE_CACHE: '1', NO_COLOR: '1'})) return 1
   writeFileSync(STAMP, hash + '\n')
   return 0
 }
@@ -110,6 +118,18 @@ function commandFiles() {
   return out
 }
 
+/**
+ * esbuild plugin: in oclif's module loader and ts-path, and in our sources, an import() of
+ * anything but a relative path (which esbuild bundles) calls __felixctlImport (see bundle()).
+ */
+function importsViaEntry() {
+  return {name: 'imports-via-entry', setup(b) {
+    const rewrite = (text) => text.replace(/\bawait import\((?!\s*['"]\.)/g, 'await __felixctlImport(')
+    b.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/](module-loader|config[\\/]ts-path)\.js$/}, (args) => ({contents: rewrite(readFileSync(args.path, 'utf8')), loader: 'js'}))
+    b.onLoad({filter: /\.ts$/}, (args) => (args.path.startsWith(join(ROOT, 'src')) ? {contents: rewrite(readFileSync(args.path, 'utf8')), loader: 'ts'} : undefined))
+  }}
+}
+
 async function bundle() {
   const {build: esbuild} = await import('esbuild')
   const cmds = commandFiles()
@@ -125,14 +145,23 @@ async function bundle() {
       stdin: {contents: entry, resolveDir: ROOT, sourcefile: 'felixctl-entry.ts', loader: 'ts'},
       bundle: true,
       platform: 'node',
-      format: 'esm',
+      format: 'cjs',
       target: 'node20',
-      outfile: join(ROOT, 'dist', 'felixctl.js'),
-      // Loaded lazily, by dynamic import, only on the paths that need them (typescript: only
-      // by oclif's ts-path when it runs from TypeScript sources, never from dist/).
+      // A script compiled by vm.Script has no dynamic-import callback (Node 20 offers one only as
+      // an experimental option that warns, and loses it with a code cache). The import() calls
+      // that must stay real imports (oclif loading its ESM plugins and hooks; etcd3, yaml,
+      // @inquirer/prompts, node:child_process) call __felixctlImport instead, which bin/run.js
+      // (an ES module) provides; importsViaEntry rewrites them. Anything left becomes a require().
+      supported: {'dynamic-import': false},
+      plugins: [importsViaEntry()],
+      outfile: join(ROOT, 'dist', 'felixctl.cjs'),
+      // Loaded lazily, only on the paths that need them (typescript: only by oclif's ts-path when
+      // it runs from TypeScript sources, never from dist/).
       external: ['etcd3', 'yaml', '@inquirer/prompts', 'typescript'],
-      // oclif is CommonJS: inside an ES module its require() calls need a real require.
-      banner: {js: "import {createRequire as __felixctlRequire} from 'node:module'; const require = __felixctlRequire(import.meta.url);"},
+      // import.meta.url in the sources (createRequire) is the bundle's own URL.
+      define: {'import.meta.url': '__felixctlUrl'},
+      // Loaded by require() (oclif's own `oclif manifest` run), import() works as in any CommonJS file.
+      banner: {js: "const __felixctlUrl = require('node:url').pathToFileURL(__filename).href; const __felixctlImport = globalThis.__felixctlImport ?? ((s) => import(s));"},
       logLevel: 'error',
       legalComments: 'none',
       // Less to parse at every start; names kept (oclif and the error classes use them).
@@ -144,5 +173,11 @@ async function bundle() {
     process.stderr.write(`build: esbuild failed: ${e.message}\n`)
     return false
   }
+  // oclif's explicit discovery loads this file: it hands over the bundle bin/run.js loaded (one
+  // copy of every class), or loads it when oclif itself runs (`oclif manifest`).
+  writeFileSync(
+    join(ROOT, 'dist', 'commands.cjs'),
+    "'use strict'\n// Made by scripts/build.mjs: the command classes for oclif's explicit discovery.\nmodule.exports = {COMMANDS: (globalThis.__felixctlBundle ?? require('./felixctl.cjs')).COMMANDS}\n",
+  )
   return true
 }
