@@ -20,7 +20,7 @@ import {ConnectionOrigin, ConnectionSources, Sourced, SourcedConnection, needsCa
 import {withFelixProcess, type FelixProcessInput} from './felix-process.js'
 
 export const DEFAULT_CONFIG_FILE = '/etc/calico/felix.cfg'
-/** §3: Felix 2.0 reads etcd through the v2 API; etcd 3.4 keeps the v2 and v3 key spaces apart. */
+/** docs/reference/felix-2.0-config.md §3.5: Felix 2.0 reads etcd through the v2 API; etcd 3.4 keeps the v2 and v3 key spaces apart. */
 export const V3_NOTE = 'note: Felix 2.0 reads etcd through the v2 API; these are the keys in the v3 store (--datastore-type etcdv3), which Felix itself does not see'
 /** Largest local file felixctl will read as a config or env file: Felix's own files are tiny. */
 export const MAX_LOCAL_FILE_BYTES = 64 * 1024 * 1024
@@ -68,7 +68,7 @@ export interface ConfigContextOptions extends LocalSourceOptions, DatastoreOptio
   noLocal?: boolean
 }
 
-/** Which host directory was evaluated, and why (contracts: Hosts). */
+/** Which host directory was evaluated, and why (docs/reference/contracts.md §4). */
 export interface HostSelection {
   /** The kernel hostname evaluated: --host, or this machine's. */
   kernelHostname: string
@@ -147,7 +147,7 @@ export function readLocalLayers(options: LocalSourceOptions): LocalLayers {
       content = readLocalFile(path, 'config file')
     } catch (error) {
       if (error instanceof LocalIoError && /no such file/.test(error.message)) {
-        // §3: a missing default file is no file; a file named explicitly (-c or FELIXCTL_CONFIG_FILE)
+        // felix-2.0-config.md §3.2: a missing default file is no file; a file named explicitly (-c or FELIXCTL_CONFIG_FILE)
         // must exist (exit 6), unless the command is about to create it.
         if (options.configFile !== undefined && !options.configFileMayBeMissing) {
           throw new LocalIoError(`config file ${path} does not exist (named with -c/--config-file or FELIXCTL_CONFIG_FILE)`, {
@@ -282,7 +282,7 @@ export function resolveWith(ctx: ConfigContext, changes: {env?: RawEntry[]; file
   return resolveFelixConfig({registry: ctx.registry, kernelHostname: ctx.kernelHostname, env: changes.env ?? ctx.local.env, file: changes.file ?? ctx.local.file, datastore, probe})
 }
 
-/** The local view: env and file read, and resolved alone — what Felix connects with (§5.4). */
+/** The local view: env and file read, and resolved alone — what Felix connects with (felix-2.0-config.md §5.4). */
 export function resolveLocal(options: ConfigContextOptions) {
   const registry = getRegistry(options.felixVersion)
   // --host still decides when given; else the process's UTS namespace, else this machine's.
@@ -321,7 +321,7 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
     let ds: Datastore | undefined
     try {
       ds = await openConfiguredDatastore(localOnly, options)
-      // Only the directories this host's Felix reads (§3): global, and its own per-host one
+      // Only the directories this host's Felix reads (felix-2.0-config.md §3.3): global, and its own per-host one
       // (every host's when FelixHostname resolves to "").
       const tree = await ds.readConfig(options.readAllHosts ? undefined : {host: options.noLocal ? kernelHostname : localOnly.host})
       datastoreRead = {kind: ds.kind, endpoints: [...ds.endpoints], ready: tree.ready, tree}
