@@ -2,11 +2,13 @@
 import {DatastoreExportResult, DatastoreStatusResult} from '../services/datastore.js'
 import {showMessage, terminalText} from './config.js'
 import {showField, showQuoted} from './escape.js'
-import {painter, renderKeyValues, toJson, toYaml} from './format.js'
+import {painter, renderKeyValues} from './format.js'
+import {OutputFormat, asOutput, isDocumentFormat, renderView} from './output.js'
 
-export async function renderDatastoreStatus(r: DatastoreStatusResult, format: string, colour = false): Promise<string> {
-  if (format === 'json') return toJson(r)
-  if (format === 'yaml') return toYaml(r)
+/** `datastore status`: one document, its own item. */
+export async function renderDatastoreStatus(r: DatastoreStatusResult, format: OutputFormat | string, colour = false): Promise<string> {
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) return renderView(o, {doc: r, items: [r]})
   const p = painter(colour)
   const pairs: [string, string][] = [
     ['Type', r.type],
@@ -28,6 +30,8 @@ export async function renderDatastoreStatus(r: DatastoreStatusResult, format: st
   return terminalText(out, colour)
 }
 
-export async function renderDatastoreExport(r: DatastoreExportResult, format: string): Promise<string> {
-  return format === 'yaml' ? toYaml(r.snapshot) : toJson(r.snapshot)
+/** `datastore export`: the snapshot is the document; its items are its keys (`kvs`). */
+export async function renderDatastoreExport(r: DatastoreExportResult, format: OutputFormat | string): Promise<string> {
+  const snap = r.snapshot as unknown as {kvs?: unknown[]}
+  return renderView(asOutput(format), {doc: r.snapshot, items: Array.isArray(snap.kvs) ? snap.kvs : [r.snapshot]})
 }
