@@ -30,8 +30,7 @@ export async function renderDatastoreStatus(r: DatastoreStatusResult, format: Ou
   return terminalText(out, colour)
 }
 
-/** `datastore export`: the snapshot is the document; its items are its keys (`kvs`). */
+/** `datastore export`: the snapshot (an object of key: value) is the document; its items are {key, value}, one per key. */
 export async function renderDatastoreExport(r: DatastoreExportResult, format: OutputFormat | string): Promise<string> {
-  const snap = r.snapshot as unknown as {kvs?: unknown[]}
-  return renderView(asOutput(format), {doc: r.snapshot, items: Array.isArray(snap.kvs) ? snap.kvs : [r.snapshot]})
+  return renderView(asOutput(format), () => ({doc: r.snapshot, items: Object.entries(r.snapshot).map(([key, value]) => ({key, value}))}))
 }
