@@ -455,3 +455,8 @@ export function executeTemplate(t: JsonPathTemplate, doc: unknown): string {
   }
   return run(t.nodes, doc)
 }
+
+/** Words for shell completion: one per line, escaped (a host directory name comes from input). */
+export function renderWords(words: readonly string[]): string {
+  return words.map((w) => escapeTerminal(w) + '\n').join('')
+}
