@@ -8,7 +8,7 @@
 import {UsageError} from '../errors.js'
 import {hostsWithConfig} from '../layers/etcd.js'
 import {getRegistry} from '../params/index.js'
-import {OPENSTACK_RELEASES} from '../openstack/releases.js'
+import {releaseCompletionWords} from '../openstack/releases.js'
 import {FILE_KINDS} from '../openstack/requirements.js'
 
 export const COMPLETION_KINDS = ['params', 'layers', 'openstack-kinds', 'releases', 'hosts'] as const
@@ -26,7 +26,7 @@ export async function completionWords(kind: CompletionKind, options: {felixVersi
     case 'openstack-kinds':
       return [...FILE_KINDS, 'all']
     case 'releases':
-      return OPENSTACK_RELEASES.flatMap((r) => (r.number ? [r.name.toLowerCase(), r.number] : [r.name.toLowerCase()]))
+      return releaseCompletionWords()
     case 'hosts': {
       if (options.snapshot === undefined) throw new UsageError('complete hosts reads the host directories of a snapshot: give --snapshot FILE', {hint: 'felixctl datastore export > snap.json; felixctl complete hosts --snapshot snap.json'})
       const {openDatastore} = await import('../datastore/index.js')
