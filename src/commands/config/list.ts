@@ -34,7 +34,8 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
 
   async run() {
     const {flags} = await this.parse(ConfigList)
-    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.values)
+    // --all-hosts has no single value per row: -o value is refused before the datastore is read.
+    const output = parseOutput(flags.output, flags['no-headers'], flags['all-hosts'] ? OUTPUTS.wide : OUTPUTS.values)
     if (flags['all-hosts']) return this.allHosts(flags, output)
     const result = await configList({...configContextOptions(flags), changed: flags.changed})
     for (const w of result.warnings) this.err(w)

@@ -28,12 +28,12 @@ With no VALUE on a TTY, felixctl prompts for one.`
 
   async run() {
     const {args, flags} = await this.parse(ConfigSet)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.values)
     let value = args.value
     if (value === undefined) {
       if (!isInteractive()) throw new UsageError('config set needs a VALUE (no TTY to prompt on)', {hint: `felixctl config set ${args.name} VALUE --layer ${flags.layer}`})
       value = await promptValue(`Value for ${args.name}`, valueChoices(args.name, flags['felix-version']), (v) => validateForPrompt(args.name, v, flags['felix-version']))
     }
-    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.values)
     return runConfigWrite({out: (t) => this.out(t), err: (t) => this.err(t)}, 'set', args.name, value, {...flags, output})
   }
 }

@@ -24,8 +24,9 @@ Read-only. Exit code 3 when the live or persisted value is below the recommendat
 
   async run() {
     const {flags} = await this.parse(SysctlCheck)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.values)
     const result = checkSysctl({root: flags.root, recommended: flags.value})
-    this.out(await renderSysctlCheck(result, parseOutput(flags.output, flags['no-headers'], OUTPUTS.values), painter(colourEnabled())))
+    this.out(await renderSysctlCheck(result, output, painter(colourEnabled())))
     this.finish(result.exitCode)
     return result
   }
