@@ -184,3 +184,48 @@ describe('JSONPath and custom-columns errors', () => {
     assert.equal(r.stdout, [doc.params.filter((p: any) => p.source === 'host').map((p: any) => p.name).join(' '), names.slice(0, 2).join(' '), names.at(-1), `${names[0]} ${doc.params[0].source}`].join('|'))
   })
 })
+
+describe('parameter names as env variables and etcd keys (config get, config explain)', () => {
+  const value = async (args: string[]) => {
+    const r = await runCli(['config', 'get', ...args, ...S, '-o', 'value'])
+    return {code: r.code, out: r.stdout, err: r.stderr}
+  }
+  test('FELIX_ names in any case, as Felix lower-cases them; etcd keys global and per host', async () => {
+    const want = (await value(['IpInIpMtu', '--host', 'node1'])).out
+    assert.equal(want, '1420\n')
+    for (const n of ['FELIX_IPINIPMTU', 'felix_ipinipmtu', 'Felix_IpInIpMtu', 'ipinipmtu']) assert.equal((await value([n, '--host', 'node1'])).out, want, n)
+    // A per-host key names the host directory too.
+    assert.equal((await value(['/calico/v1/host/node1/config/IpInIpMtu'])).out, want)
+    assert.equal((await value(['/calico/v1/host/node1/config/IpInIpMtu', '--host', 'node1'])).out, want)
+    // The global key is the parameter: evaluated for --host as usual.
+    assert.equal((await value(['/calico/v1/config/IpInIpMtu', '--host', 'node2'])).out, (await value(['IpInIpMtu', '--host', 'node2'])).out)
+  })
+  test('keys of two host directories, or one that --host contradicts: exit 2', async () => {
+    assert.equal((await value(['/calico/v1/host/node1/config/IpInIpMtu', '/calico/v1/host/node2/config/IpInIpMtu'])).code, 2)
+    const r = await value(['/calico/v1/host/node1/config/IpInIpMtu', '--host', 'node2'])
+    assert.equal(r.code, 2)
+    assert.match(r.err, /"node1" and "node2"/)
+  })
+  test('a key outside the config directories is exit 2; an unknown name (also FELIX_ alone) exit 4', async () => {
+    assert.equal((await value(['/calico/v1/Ready'])).code, 2)
+    assert.equal((await value(['FELIX_NOSUCHTHING'])).code, 4)
+    assert.equal((await value(['FELIX_'])).code, 4)
+  })
+  test('config explain takes the same forms', async () => {
+    for (const n of ['FELIX_IPINIPMTU', '/calico/v1/config/IpInIpMtu', '/calico/v1/host/node7/config/IpInIpMtu']) {
+      const r = await runCli(['config', 'explain', n, '-o', 'jsonpath={.name} {.etcdKeys.host}'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stdout, /^IpInIpMtu \/calico\/v1\/host\/.+\/config\/IpInIpMtu$/)
+    }
+    const host = await runCli(['config', 'explain', '/calico/v1/host/node7/config/IpInIpMtu', '-o', 'jsonpath={.etcdKeys.host}'])
+    assert.equal(host.stdout, '/calico/v1/host/node7/config/IpInIpMtu')
+  })
+  test('config explain with no name is --all: every parameter, and a name with --all is exit 2', async () => {
+    const a = await runCli(['config', 'explain', '-o', 'jsonpath={.items[*].name}'])
+    const b = await runCli(['config', 'explain', '--all', '-o', 'jsonpath={.items[*].name}'])
+    assert.equal(a.code, 0, a.stderr)
+    assert.equal(a.stdout, b.stdout)
+    assert.ok(a.stdout.split(' ').length > 40)
+    assert.equal((await runCli(['config', 'explain', 'IpInIpMtu', '--all'])).code, 2)
+  })
+})
