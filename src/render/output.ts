@@ -52,11 +52,6 @@ export interface OutputView {
   typed?: boolean
 }
 
-/** The summary for -o: the names a command accepts. */
-export function outputSummary(names: readonly string[]): string {
-  return `Output format: ${names.map((n) => (n === 'jsonpath' ? 'jsonpath=EXPR' : n === 'custom-columns' ? 'custom-columns=SPEC' : n)).join('|')} (docs/output-formats.md).`
-}
-
 /**
  * Parse `-o` as kubectl spells it. `allowed` are the names this command accepts (the first
  * is its default); anything else is a usage error (exit 2) naming the accepted ones.
