@@ -5,6 +5,7 @@
 import * as Flags from '@oclif/core/flags'
 import {colourEnabled} from '../render/format.js'
 import {renderConfigWrite} from '../render/config-write.js'
+import type {OutputFormat} from '../render/output.js'
 import {applyConfigWrite, newHostMessage, newHostRefusal, planConfigWrite, ConfigWriteOptions, WriteLayer} from '../services/config-write.js'
 import {ParsedConfigFlags, configContextOptions} from './config-flags.js'
 import {isInteractive, promptConfirm} from './prompts.js'
@@ -29,7 +30,7 @@ export interface WriteFlowFlags extends ParsedConfigFlags {
   'dry-run'?: boolean
   yes?: boolean
   'follow-symlinks'?: boolean
-  output: string
+  output: string | OutputFormat
 }
 
 export async function runConfigWrite(

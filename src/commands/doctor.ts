@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../cli/base.js'
 import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../cli/config-flags.js'
-import {outputFlag} from '../cli/flags.js'
+import {outputFlags} from '../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../render/output.js'
 import {releaseFlag} from '../openstack/flags.js'
 import {colourEnabled} from '../render/format.js'
 import {renderDoctor} from '../render/doctor.js'
@@ -15,7 +16,7 @@ export default class Doctor extends FelixctlCommand {
     {description: 'Include an OpenStack check of a copy of neutron.conf, as JSON', command: '<%= config.bin %> <%= command.id %> --snapshot examples/snapshot.json -c examples/felix.cfg --root test/fixtures/sysctl/debian-fresh --neutron test/fixtures/openstack/neutron-page.conf -o json'},
   ]
   static override flags = {
-    output: outputFlag(['table', 'json', 'yaml']),
+    ...outputFlags(OUTPUTS.table),
     host: hostFlag,
     'felix-version': felixVersionFlag,
     ...localSourceFlags,
@@ -31,6 +32,7 @@ export default class Doctor extends FelixctlCommand {
 
   async run() {
     const {flags} = await this.parse(Doctor)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.table)
     const result = await doctor({
       ...configContextOptions(flags),
       root: flags.root,
@@ -38,7 +40,7 @@ export default class Doctor extends FelixctlCommand {
       openstackPaths: {'nova.conf': flags.nova, 'neutron.conf': flags.neutron, 'ml2_conf.ini': flags.ml2, 'dhcp_agent.ini': flags.dhcp},
       release: flags.release,
     })
-    this.out(await renderDoctor(result, flags.output, colourEnabled()))
+    this.out(await renderDoctor(result, output, colourEnabled()))
     this.finish(result.exitCode)
     return result
   }

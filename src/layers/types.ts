@@ -15,6 +15,8 @@ export interface Origin {
   line?: number
   /** etcd: the full key. */
   key?: string
+  /** etcd (config get, from a live etcd): the key's v3 mod_revision or v2 modifiedIndex, for --if-revision. */
+  revision?: string
   /** file read with --pid/--running: path is the one that process uses, in its mount namespace. */
   pid?: number
 }

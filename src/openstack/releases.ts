@@ -34,6 +34,11 @@ export function releaseLabel(r: OpenStackRelease): string {
   return r.number ? `${r.number} ${r.name}` : r.name
 }
 
+/** The words shell completion offers for --release: each name in lower case, and its number. */
+export function releaseCompletionWords(): string[] {
+  return OPENSTACK_RELEASES.flatMap((r) => (r.number ? [r.name.toLowerCase(), r.number] : [r.name.toLowerCase()]))
+}
+
 /** All accepted spellings, for help texts and error messages. */
 export function releaseNamesForHelp(): string {
   return OPENSTACK_RELEASES.map(releaseLabel).join(', ')

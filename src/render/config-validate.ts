@@ -2,20 +2,31 @@
 import {ConfigValidateResult} from '../services/config-validate.js'
 import {diagnosticsJson, formatOrigin, hostDirectoryJson, showMessage, terminalText} from './config.js'
 import {showField} from './escape.js'
-import {painter, toJson, toYaml} from './format.js'
+import {painter} from './format.js'
+import {OutputFormat, OutputView, asOutput, isDocumentFormat, renderView} from './output.js'
 
-export async function renderConfigValidate(r: ConfigValidateResult, format: string, colour = false): Promise<string> {
-  if (format === 'json' || format === 'yaml') {
-    const doc = {felixVersion: r.felixVersion, hosts: r.hosts, hostDirectory: r.hostSelection ? hostDirectoryJson(r.hostSelection) : null, fatal: r.fatal, ok: r.exitCode === 0, status: r.status, counts: r.counts, problems: r.problems, diagnostics: diagnosticsJson([], r.warnings)}
-    return format === 'json' ? toJson(doc) : toYaml(doc)
-  }
+/** The JSON document of `config validate` (docs/json-output.md). */
+export function configValidateJson(r: ConfigValidateResult) {
+  return {felixVersion: r.felixVersion, hosts: r.hosts, hostDirectory: r.hostSelection ? hostDirectoryJson(r.hostSelection) : null, fatal: r.fatal, ok: r.exitCode === 0, status: r.status, counts: r.counts, problems: r.problems, diagnostics: diagnosticsJson([], r.warnings)}
+}
+
+/** `config validate`'s view: the items are the problems. */
+export function configValidateView(r: ConfigValidateResult): OutputView {
+  const doc = configValidateJson(r)
+  return {doc, items: doc.problems}
+}
+
+export async function renderConfigValidate(r: ConfigValidateResult, format: OutputFormat | string, colour = false): Promise<string> {
+  const o = asOutput(format)
+  const format_ = o.name
+  if (isDocumentFormat(o)) return renderView(o, () => configValidateView(r))
   const p = painter(colour)
   let out = r.hostSelection?.note ? `Host directory: ${showMessage(r.hostSelection.note)}\n\n` : ''
   for (const x of r.problems) {
     const sev = x.severity === 'error' ? p.red('error') : x.severity === 'warning' ? p.yellow('warning') : 'info'
     const where = [x.host ? `host ${showField(x.host)}` : null, x.param, x.layer, x.origin ? formatOrigin(x.origin) : null].filter(Boolean).join(', ')
     const host = x.host ? `[host ${showField(x.host)}] ` : ''
-    out += `${sev} [${x.code}] ${host}${showMessage(x.message)}${format === 'wide' && where ? `\n    at: ${where}` : ''}${x.hint ? `\n    fix: ${showMessage(x.hint)}` : ''}\n`
+    out += `${sev} [${x.code}] ${host}${showMessage(x.message)}${format_ === 'wide' && where ? `\n    at: ${where}` : ''}${x.hint ? `\n    fix: ${showMessage(x.hint)}` : ''}\n`
   }
   const scope = r.hosts.length === 1 ? `host ${showField(r.hosts[0])}` : `${r.hosts.length} host directories`
   out += `${r.problems.length ? '\n' : ''}${r.counts.error} error(s), ${r.counts.warning} warning(s), ${r.counts.info} note(s) for ${scope}: `

@@ -2,10 +2,13 @@
 import {ConfigWriteResult} from '../services/config-write.js'
 import {diagnosticsJson, formatValue, showMessage, terminalText} from './config.js'
 import {showField} from './escape.js'
-import {painter, toJson, toYaml} from './format.js'
+import {painter} from './format.js'
+import {OutputFormat, asOutput, isDocumentFormat, renderView} from './output.js'
 
-export async function renderConfigWrite(r: ConfigWriteResult, format: string, colour = false): Promise<string> {
-  if (format === 'json' || format === 'yaml') {
+/** `config set|unset`: one document, its own item; -o value prints the effective value after. */
+export async function renderConfigWrite(r: ConfigWriteResult, format: OutputFormat | string, colour = false): Promise<string> {
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) {
     const doc = {
       op: r.op,
       param: r.param,
@@ -27,7 +30,7 @@ export async function renderConfigWrite(r: ConfigWriteResult, format: string, co
       restart: r.restart,
       newHost: r.newHost,
     }
-    return format === 'json' ? toJson(doc) : toYaml(doc)
+    return renderView(o, {doc, items: [doc], values: [r.after.value]})
   }
   const p = painter(colour)
   let out = ''

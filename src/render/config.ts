@@ -6,7 +6,8 @@ import {ConfigExplainResult, ConfigGetResult, ConfigListResult} from '../service
 import {clipLines, escapeTerminalText, showField, showQuoted} from './escape.js'
 import type {HostSelection} from '../services/config-context.js'
 import type {FelixProcess} from '../services/felix-process.js'
-import {Painter, painter, renderKeyValues, renderTable, toJson, toYaml} from './format.js'
+import {Painter, painter, renderKeyValues, renderTable} from './format.js'
+import {OutputFormat, OutputView, asOutput, isDocumentFormat, renderDocument, renderView} from './output.js'
 
 /** A typed value as text output shows it: escaped, and clipped with its length when long. */
 export function formatValue(v: TypedValue): string {
@@ -121,12 +122,33 @@ function readFromJson(res: {datastoreRead: ConfigGetResult['datastoreRead']}) {
   return {kind: d.kind, endpoints: d.endpoints, ready: d.ready, partial: Boolean(d.unavailable)}
 }
 
-export async function renderConfigGet(res: ConfigGetResult, format: string, colour = false): Promise<string> {
-  if (format === 'json' || format === 'yaml') {
-    // The diagnostics text output writes to stderr for this parameter, and the warnings.
-    const doc = {...paramJson(res.param), fatal: res.fatal, hostDirectory: hostDirectoryJson(res.hostSelection), diagnostics: diagnosticsJson(paramDiagnostics(res), res.warnings), ...(res.process ? {process: res.process} : {})}
-    return format === 'json' ? toJson(doc) : toYaml(doc)
+/** The JSON document of `config get NAME` (docs/json-output.md). */
+export function configGetJson(res: ConfigGetResult) {
+  // The diagnostics text output writes to stderr for this parameter, and the warnings.
+  return {...paramJson(res.param), fatal: res.fatal, hostDirectory: hostDirectoryJson(res.hostSelection), diagnostics: diagnosticsJson(paramDiagnostics(res), res.warnings), ...(res.process ? {process: res.process} : {})}
+}
+
+/** `config get`'s view: one name is one document (its own item); several are {"items": [...]}, as kubectl lists. */
+export function configGetView(results: readonly ConfigGetResult[]): OutputView {
+  const docs = results.map(configGetJson)
+  return {doc: docs.length === 1 ? docs[0] : {items: docs}, items: docs, values: results.map((r) => r.param.value)}
+}
+
+export async function renderConfigGet(res: ConfigGetResult | readonly ConfigGetResult[], format: OutputFormat | string, colour = false): Promise<string> {
+  const o = asOutput(format)
+  const all: readonly ConfigGetResult[] = Array.isArray(res) ? res : [res as ConfigGetResult]
+  if (o.name === 'json' || o.name === 'yaml') {
+    const v = configGetView(all)
+    return renderDocument(v.doc, o.name)
   }
+  if (isDocumentFormat(o)) return renderView(o, () => configGetView(all))
+  const blocks: string[] = []
+  for (const [i, one] of all.entries()) blocks.push(renderConfigGetText(one, o, colour, i === 0))
+  return blocks.join('\n')
+}
+
+function renderConfigGetText(res: ConfigGetResult, o: OutputFormat, colour: boolean, first: boolean): string {
+  const format = o.name
   const p = painter(colour)
   const prm = res.param
   const pairs: [string, string][] = [
@@ -136,20 +158,23 @@ export async function renderConfigGet(res: ConfigGetResult, format: string, colo
     ['Origin', formatOrigin(prm.origin)],
   ]
   if (format === 'wide') pairs.push(['Raw', showQuoted(prm.raw)], ['Host', showField(res.host)])
+  if (format === 'wide' && prm.origin.revision !== undefined) pairs.push(['Revision', showField(prm.origin.revision)])
   // Said in the result, not only on stderr: a local FelixHostname chose another host directory.
   if (res.hostSelection.note) pairs.push(['Host directory', showMessage(res.hostSelection.note)])
   // Commands that read a host directory name the keys they use (contracts: Hosts).
   pairs.push(['Etcd keys', res.keys.global ? [res.keys.host ? showField(res.keys.host, 1024) : '(every host directory: FelixHostname is "")', res.keys.global].join(', ') : 'none (local-only: not read from etcd)'])
-  let out = (res.process ? renderProcessHeader(res.process) : '') + renderKeyValues(pairs, p)
+  let out = (res.process && first ? renderProcessHeader(res.process) : '') + renderKeyValues(pairs, p)
   if (prm.layers.length) {
     out += '\n'
-    const head = format === 'wide' ? ['LAYER', 'KEY', 'RAW', 'STATUS', 'ORIGIN', 'NOTE'] : ['LAYER', 'RAW', 'STATUS', 'NOTE']
+    const revisions = format === 'wide' && prm.layers.some((l) => l.origin.revision !== undefined)
+    const head = format === 'wide' ? ['LAYER', 'KEY', 'RAW', 'STATUS', 'ORIGIN', ...(revisions ? ['REVISION'] : []), 'NOTE'] : ['LAYER', 'RAW', 'STATUS', 'NOTE']
     out += renderTable({
       head,
+      noHeaders: o.noHeaders,
       paint: p,
       rows: prm.layers.map((l) =>
         format === 'wide'
-          ? [l.layer, showField(l.key), showQuoted(l.raw), statusPaint(l.status, p), formatOrigin(l.origin), showMessage(l.message ?? '')]
+          ? [l.layer, showField(l.key), showQuoted(l.raw), statusPaint(l.status, p), formatOrigin(l.origin), ...(revisions ? [l.origin.revision === undefined ? '-' : showField(l.origin.revision)] : []), showMessage(l.message ?? '')]
           : [l.layer, showQuoted(l.raw), statusPaint(l.status, p), showMessage(l.message ?? '')],
       ),
     })
@@ -163,18 +188,35 @@ export function paramDiagnostics(res: ConfigGetResult): Diagnostic[] {
   return res.resolution.diagnostics.filter((d) => d.param === res.param.name)
 }
 
-export async function renderConfigList(res: ConfigListResult, format: string, colour = false): Promise<string> {
+/** The JSON document of `config list` (docs/json-output.md). */
+export function configListJson(res: ConfigListResult) {
   const r = res.resolution
-  const params = res.changedOnly ? r.params.filter((x) => x.source !== 'default') : r.params
-  if (format === 'json' || format === 'yaml') {
-    const doc = {...resolutionJson({...r, params}), hostDirectory: hostDirectoryJson(res.hostSelection), diagnostics: diagnosticsJson(r.diagnostics, res.warnings), readFrom: readFromJson(res), ...(res.process ? {process: res.process} : {})}
-    return format === 'json' ? toJson(doc) : toYaml(doc)
-  }
+  const params = listedParams(res)
+  return {...resolutionJson({...r, params}), hostDirectory: hostDirectoryJson(res.hostSelection), diagnostics: diagnosticsJson(r.diagnostics, res.warnings), readFrom: readFromJson(res), ...(res.process ? {process: res.process} : {})}
+}
+
+function listedParams(res: ConfigListResult): ParamResolution[] {
+  return res.changedOnly ? res.resolution.params.filter((x) => x.source !== 'default') : res.resolution.params
+}
+
+/** `config list`'s view: the items are the parameter rows (`params`); -o value prints their values. */
+export function configListView(res: ConfigListResult): OutputView {
+  const doc = configListJson(res)
+  return {doc, items: doc.params, values: doc.params.map((x) => x.value)}
+}
+
+export async function renderConfigList(res: ConfigListResult, format: OutputFormat | string, colour = false): Promise<string> {
+  const o = asOutput(format)
+  const r = res.resolution
+  const params = listedParams(res)
+  if (o.name === 'json' || o.name === 'yaml') return renderDocument(configListJson(res), o.name)
+  if (isDocumentFormat(o)) return renderView(o, () => configListView(res))
   const p = painter(colour)
-  const wide = format === 'wide'
+  const wide = o.name === 'wide'
   let out = (res.process ? renderProcessHeader(res.process) : '') + (res.hostSelection.note ? `Host directory: ${showMessage(res.hostSelection.note)}\n\n` : '')
   out += renderTable({
     head: wide ? ['NAME', 'VALUE', 'RAW', 'SOURCE', 'ORIGIN', 'OTHER LAYERS'] : ['NAME', 'VALUE', 'SOURCE', 'ORIGIN'],
+    noHeaders: o.noHeaders,
     paint: p,
     rows: params.map((x) => {
       const src = x.source === 'default' ? p.dim(x.source) : x.source + (x.ambiguous ? '?' : '')
@@ -186,7 +228,7 @@ export async function renderConfigList(res: ConfigListResult, format: string, co
   })
   if (r.unknown.length) {
     out += '\nUnknown keys (Felix ignores them):\n'
-    out += renderTable({head: ['KEY', 'RAW', 'SOURCE', 'ORIGIN'], paint: p, rows: r.unknown.map((u) => [showField(u.name), showQuoted(u.raw), u.source, formatOrigin(u.origin)])})
+    out += renderTable({head: ['KEY', 'RAW', 'SOURCE', 'ORIGIN'], noHeaders: o.noHeaders, paint: p, rows: r.unknown.map((u) => [showField(u.name), showQuoted(u.raw), u.source, formatOrigin(u.origin)])})
   }
   out += `\nFelixHostname (per-host keys): ${showField(r.host)}   Felix's datastore: ${r.datastore.type} ${showField(r.datastore.endpoints.join(','), 1024)}`
   const read = res.datastoreRead
@@ -207,9 +249,29 @@ export function renderDiagnostics(diags: readonly Diagnostic[], colour = false):
     .join('\n')
 }
 
-export async function renderConfigExplain(res: ConfigExplainResult, format: string, colour = false): Promise<string> {
-  if (format === 'json') return toJson(res)
-  if (format === 'yaml') return toYaml(res)
+/** `config explain --all` (or no name): every parameter, one row each; JSON {"felixVersion", "items": [...]}. */
+export async function renderConfigExplainAll(all: readonly ConfigExplainResult[], format: OutputFormat | string, colour = false): Promise<string> {
+  const o = asOutput(format)
+  const doc = {felixVersion: all[0]?.felixVersion ?? null, items: all}
+  if (isDocumentFormat(o)) return renderView(o, {doc, items: [...all]})
+  const p = painter(colour)
+  const wide = o.name === 'wide'
+  const flags = (x: ConfigExplainResult) => [x.flags.localOnly ? 'local-only' : '', x.flags.nonZero ? 'non-zero' : '', x.flags.dieOnFail ? 'fatal-if-invalid' : ''].filter(Boolean).join(',') || '-'
+  const out = renderTable({
+    head: wide ? ['NAME', 'KIND', 'DEFAULT', 'FLAGS', 'ENV VAR', 'SINCE', 'DESCRIPTION'] : ['NAME', 'KIND', 'DEFAULT', 'FLAGS'],
+    noHeaders: o.noHeaders,
+    paint: p,
+    rows: all.map((x) => {
+      const dflt = x.default === '' ? '(none)' : x.default
+      return wide ? [x.name, x.kind, dflt, flags(x), x.envVar, x.since ?? '-', x.doc] : [x.name, x.kind, dflt, flags(x)]
+    }),
+  })
+  return terminalText(out, colour)
+}
+
+export async function renderConfigExplain(res: ConfigExplainResult, format: OutputFormat | string, colour = false): Promise<string> {
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) return renderView(o, {doc: res, items: [res]})
   const p = painter(colour)
   const pairs: [string, string][] = [
     ['Name', res.name],

@@ -3,7 +3,8 @@ import {DatastoreExportResult, DatastoreStatusResult} from '../services/datastor
 import type {ConnectionOrigin} from '../datastore/calicoctl-settings.js'
 import {showMessage, terminalText} from './config.js'
 import {showField, showQuoted} from './escape.js'
-import {painter, renderKeyValues, toJson, toYaml} from './format.js'
+import {painter, renderKeyValues} from './format.js'
+import {OutputFormat, asOutput, isDocumentFormat, renderView} from './output.js'
 
 /** One line per part, for text output: `--etcd-endpoints`, `env FELIX_ETCDENDPOINTS`, `/etc/calico/calicoctl.cfg spec.etcdEndpoints`. */
 function describeConnectionOrigin(o: ConnectionOrigin): string {
@@ -22,9 +23,10 @@ function describeConnectionOrigin(o: ConnectionOrigin): string {
   }
 }
 
-export async function renderDatastoreStatus(r: DatastoreStatusResult, format: string, colour = false): Promise<string> {
-  if (format === 'json') return toJson(r)
-  if (format === 'yaml') return toYaml(r)
+/** `datastore status`: one document, its own item. */
+export async function renderDatastoreStatus(r: DatastoreStatusResult, format: OutputFormat | string, colour = false): Promise<string> {
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) return renderView(o, {doc: r, items: [r]})
   const p = painter(colour)
   const pairs: [string, string][] = [
     ['Type', r.type],
@@ -54,6 +56,7 @@ export async function renderDatastoreStatus(r: DatastoreStatusResult, format: st
   return terminalText(out, colour)
 }
 
-export async function renderDatastoreExport(r: DatastoreExportResult, format: string): Promise<string> {
-  return format === 'yaml' ? toYaml(r.snapshot) : toJson(r.snapshot)
+/** `datastore export`: the snapshot (an object of key: value) is the document; its items are {key, value}, one per key. */
+export async function renderDatastoreExport(r: DatastoreExportResult, format: OutputFormat | string): Promise<string> {
+  return renderView(asOutput(format), () => ({doc: r.snapshot, items: Object.entries(r.snapshot).map(([key, value]) => ({key, value}))}))
 }

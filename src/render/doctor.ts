@@ -1,14 +1,18 @@
 /** Renderer for `felixctl doctor`. */
 import {DoctorResult} from '../services/doctor.js'
 import {renderProcessHeader, showMessage, terminalText} from './config.js'
-import {painter, toJson, toYaml} from './format.js'
+import {painter} from './format.js'
+import {OutputFormat, asOutput, isDocumentFormat, renderView} from './output.js'
 
-export async function renderDoctor(r: DoctorResult, format: string, colour = false): Promise<string> {
-  if (format === 'json' || format === 'yaml') {
-    // JSON merges the parts' own documents.
-    const doc = {host: r.host, ...(r.process ? {process: r.process} : {}), exitCode: r.exitCode, findings: r.findings, ...Object.fromEntries(r.parts.map((p) => [p.name, {exitCode: p.exitCode, skipped: p.skipped, result: p.result}]))}
-    return format === 'json' ? toJson(doc) : toYaml(doc)
-  }
+/** The JSON document of `doctor`: the parts' own documents merged. */
+export function doctorJson(r: DoctorResult) {
+  return {host: r.host, ...(r.process ? {process: r.process} : {}), exitCode: r.exitCode, findings: r.findings, ...Object.fromEntries(r.parts.map((p) => [p.name, {exitCode: p.exitCode, skipped: p.skipped, result: p.result}]))}
+}
+
+/** `doctor`: the items are the findings. */
+export async function renderDoctor(r: DoctorResult, format: OutputFormat | string, colour = false): Promise<string> {
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) return renderView(o, () => ({doc: doctorJson(r), items: r.findings}))
   const p = painter(colour)
   let out = r.process ? renderProcessHeader(r.process) : ''
   for (const part of r.parts) {

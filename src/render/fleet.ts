@@ -3,7 +3,8 @@ import type {FleetCell, FleetDiffResult, FleetGetResult, FleetListResult, FleetR
 import {diagnosticJson, diagnosticsJson, formatFatal, formatOrigin, formatValue, terminalText} from './config.js'
 import {showField, showQuoted} from './escape.js'
 import {TypedValue} from '../params/types.js'
-import {jsonReplacer, painter, renderTable, toYaml} from './format.js'
+import {jsonReplacer, painter, renderTable} from './format.js'
+import {OutputFormat, OutputView, asOutput, isDocumentFormat, renderView} from './output.js'
 
 /** Hosts listed per group in table form (wide lists them all). */
 export const GROUP_HOSTS_SHOWN = 5
@@ -54,8 +55,24 @@ function ownByName(own: OwnSetting[] | null): Map<string, string[]> {
 
 const OWN_LEGEND = `${OWN_MARK}VALUE: the raw value a directory holds where Felix would not start (after the failure Felix reports the values of its last successful pass, not these)`
 
-/** Every typed value in these documents went through jsonTyped: plain JSON.stringify is exact. */
-const doc = async (value: unknown, format: string) => (format === 'yaml' ? toYaml(value) : JSON.stringify(value, null, 2) + '\n')
+/** `config list --all-hosts`'s view: the items are the host entries (`hosts`); no single value. */
+export function fleetListView(res: FleetListResult): OutputView {
+  const doc = fleetListJson(res)
+  // Every typed value in these documents went through jsonTyped: plain JSON.stringify is exact.
+  return {doc, items: doc.hosts, typed: true}
+}
+
+/** `config get --all-hosts`'s view: the items are the value groups; -o value prints each group's value. */
+export function fleetGetView(res: FleetGetResult): OutputView {
+  const doc = fleetGetJson(res)
+  return {doc, items: doc.groups, values: doc.groups.map((g) => g.value), typed: true}
+}
+
+/** `config diff`'s view: the items are the differences. */
+export function fleetDiffView(res: FleetDiffResult): OutputView {
+  const doc = fleetDiffJson(res)
+  return {doc, items: doc.differences, typed: true}
+}
 
 // ---------------------------------------------------------------- list
 
@@ -168,10 +185,11 @@ function originText(o: FleetCell['origin'], pad: string): string | null {
   return null
 }
 
-export async function renderFleetList(res: FleetListResult, format: string, colour = false): Promise<string> {
-  if (format === 'json' || format === 'yaml') return doc(fleetListJson(res), format)
+export async function renderFleetList(res: FleetListResult, format: OutputFormat | string, colour = false): Promise<string> {
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) return renderView(o, () => fleetListView(res))
   const p = painter(colour)
-  const wide = format === 'wide'
+  const wide = o.name === 'wide'
   const shown = res.all ? res.hosts : res.hosts.filter((h) => h.cells.length || h.fatal)
   // Columns: the parameters that differ somewhere (every compared one with --all), and those a
   // directory sets where Felix would not start.
@@ -210,7 +228,7 @@ export async function renderFleetList(res: FleetListResult, format: string, colo
         })]
       }),
     ]
-    out += renderTable({head: ['HOST', ...columns], rows, paint: p})
+    out += renderTable({head: ['HOST', ...columns], rows, paint: p, noHeaders: o.noHeaders})
   } else out += 'No host directory makes any parameter differ from its global value.\n'
   const differing = res.hosts.filter((h) => h.cells.length).length
   const fatal = res.hosts.filter((h) => h.fatal)
@@ -240,10 +258,11 @@ export function fleetGetJson(res: FleetGetResult) {
   }
 }
 
-export async function renderFleetGet(res: FleetGetResult, format: string, colour = false): Promise<string> {
-  if (format === 'json' || format === 'yaml') return doc(fleetGetJson(res), format)
+export async function renderFleetGet(res: FleetGetResult, format: OutputFormat | string, colour = false): Promise<string> {
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) return renderView(o, () => fleetGetView(res))
   const p = painter(colour)
-  const wide = format === 'wide'
+  const wide = o.name === 'wide'
   const globalOwn = res.global.own?.map((o) => o.raw) ?? []
   let out = `${p.bold(res.name)}: global value ${formatValue(res.global.value)} (${res.global.source}${res.global.source === 'default' ? '' : ', ' + formatOrigin(res.global.origin)})`
   if (res.global.fatal) out += p.red(` (fatal: Felix would not start with the global layer alone${globalOwn.length ? `; the global directory holds ${formatOwn(globalOwn)}` : ''})`)
@@ -254,6 +273,7 @@ export async function renderFleetGet(res: FleetGetResult, format: string, colour
     g.fatal ? p.red(`(Felix would not start) ${g.raws.length ? formatOwn(g.raws) : 'not set in its host directory'}`) : formatValue(g.value!)
   out += renderTable({
     head: wide ? ['VALUE', 'HOSTS', 'SOURCES', 'RAW', 'HOST DIRECTORIES'] : ['VALUE', 'HOSTS', 'SOURCES', 'HOST DIRECTORIES'],
+    noHeaders: o.noHeaders,
     paint: p,
     rows: res.groups.map((g) => {
       const sources = Object.entries(g.sources).map(([s, n]) => `${s}:${n}`).join(' ') || '-'
@@ -282,10 +302,11 @@ export function fleetDiffJson(res: FleetDiffResult) {
   }
 }
 
-export async function renderFleetDiff(res: FleetDiffResult, format: string, colour = false): Promise<string> {
-  if (format === 'json' || format === 'yaml') return doc(fleetDiffJson(res), format)
+export async function renderFleetDiff(res: FleetDiffResult, format: OutputFormat | string, colour = false): Promise<string> {
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) return renderView(o, () => fleetDiffView(res))
   const p = painter(colour)
-  const wide = format === 'wide'
+  const wide = o.name === 'wide'
   const nameA = showField(res.a.host!) + (res.a.fatal ? ' (fatal)' : '')
   const nameB = (res.b.host === null ? '(global)' : showField(res.b.host)) + (res.b.fatal ? ' (fatal)' : '')
   let out = ''
@@ -303,6 +324,7 @@ export async function renderFleetDiff(res: FleetDiffResult, format: string, colo
       : ['PARAMETER', nameA, 'SOURCE', nameB, 'SOURCE']
     out += renderTable({
       head,
+      noHeaders: o.noHeaders,
       paint: p,
       rows: res.differences.map((d) => [d.name + (d.valueDiffers || d.aOwn || d.bOwn ? '' : p.dim(' (same value)')), ...side(d.a, d.aOwn, res.a, 'host'), ...side(d.b, d.bOwn, res.b, bSource)]),
     })

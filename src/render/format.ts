@@ -5,7 +5,6 @@
 import Table from 'cli-table3'
 import {Chalk} from 'chalk'
 
-export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'ini' | 'env'
 
 /** Colour only on a TTY and never when NO_COLOR is set (https://no-color.org). */
 export function colourEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
@@ -63,12 +62,14 @@ export interface TableOptions {
   rows: (string | number)[][]
   /** Paint headers bold when colour is on. */
   paint?: Painter
+  /** --no-headers: the rows only. */
+  noHeaders?: boolean
 }
 
 /** A borderless, aligned table in the style of kubectl/calicoctl. */
-export function renderTable({head, rows, paint = plain}: TableOptions): string {
+export function renderTable({head, rows, paint = plain, noHeaders = false}: TableOptions): string {
   const table = new Table({
-    head: head.map((h) => paint.bold(h)),
+    head: noHeaders ? [] : head.map((h) => paint.bold(h)),
     chars: {
       top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
       bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',

@@ -3,10 +3,12 @@ import type {HostDiff, MigrateResult} from '../services/config-migrate.js'
 import {showMessage, terminalText} from './config.js'
 import {escapeTerminal, showField} from './escape.js'
 import {painter, renderTable, toJson, toYaml} from './format.js'
+import {OutputFormat, asOutput, renderView} from './output.js'
 
-/** `-o yaml`: one YAML document per resource, separated by `---`; `-o json`: a JSON array. Both as `calicoctl apply -f` takes them. */
-export async function renderMigrateResources(result: MigrateResult, format: string): Promise<string> {
-  if (format === 'json') return toJson(result.resources)
+/** `-o yaml`: one YAML document per resource, separated by `---`; `-o json`: a JSON array. Both as `calicoctl apply -f` takes them. The items are the resources. */
+export async function renderMigrateResources(result: MigrateResult, format: OutputFormat | string): Promise<string> {
+  const o = asOutput(format)
+  if (o.name !== 'yaml') return renderView(o, {doc: result.resources, items: result.resources})
   const docs: string[] = []
   for (const r of result.resources) docs.push(await toYaml(r))
   return docs.map((d) => '---\n' + d).join('')
@@ -59,8 +61,9 @@ export function renderMigrateReport(result: MigrateResult, colour: boolean): str
 const show = (v: unknown) => (v === null || v === undefined ? '-' : showField(typeof v === 'string' ? v : JSON.stringify(v)))
 
 /** `--diff`: JSON (all rows), or per host a table of the parameters whose value changes. */
-export function renderMigrateDiff(diff: HostDiff[], format: string, colour: boolean): string {
-  if (format === 'json') return toJson({hosts: diff, differences: diff.reduce((n, h) => n + h.differs, 0)})
+export async function renderMigrateDiff(diff: HostDiff[], format: OutputFormat | string, colour: boolean): Promise<string> {
+  const o = asOutput(format)
+  if (o.name !== 'yaml' && o.name !== 'table') return renderView(o, {doc: {hosts: diff, differences: diff.reduce((n, h) => n + h.differs, 0)}, items: diff})
   const p = painter(colour)
   const out: string[] = []
   for (const h of diff) {

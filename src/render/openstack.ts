@@ -5,7 +5,8 @@ import type {OpenStackCheckResult} from '../services/openstack-check.js'
 import type {FileRequirements} from '../openstack/requirements.js'
 import {showMessage, terminalText} from './config.js'
 import {showField} from './escape.js'
-import {Painter, painter, renderTable, toJson} from './format.js'
+import {Painter, painter, renderTable} from './format.js'
+import {OutputFormat, asOutput, isDocumentFormat, renderView} from './output.js'
 
 /**
  * One file's snippet in the oslo.config dialect. Every comment is a line of its own:
@@ -23,22 +24,31 @@ export function renderOpenStackFileIni(f: FileRequirements, releaseLabel: string
   return out.join('\n') + '\n'
 }
 
-export function renderOpenStackRender(result: OpenStackRenderResult, format: 'ini' | 'json'): string {
-  if (format === 'json') {
-    return toJson({
-      release: result.release,
-      files: result.files.map((f) => ({
-        file: f.file, path: f.path,
-        settings: f.settings.map((s) => ({section: s.section, key: s.key, value: s.value, type: s.type, reason: s.reason})),
-        notes: f.notes,
-      })),
-    })
+/** The JSON document of `openstack render`; its items are the files. */
+export function openStackRenderJson(result: OpenStackRenderResult) {
+  return {
+    release: result.release,
+    files: result.files.map((f) => ({
+      file: f.file, path: f.path,
+      settings: f.settings.map((s) => ({section: s.section, key: s.key, value: s.value, type: s.type, reason: s.reason})),
+      notes: f.notes,
+    })),
   }
+}
+
+export async function renderOpenStackRender(result: OpenStackRenderResult, format: OutputFormat | string): Promise<string> {
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) return renderView(o, () => {
+    const doc = openStackRenderJson(result)
+    return {doc, items: doc.files}
+  })
   return result.files.map((f) => renderOpenStackFileIni(f, result.release.label)).join('\n')
 }
 
-export function renderOpenStackApply(result: OpenStackApplyResult, format: 'text' | 'json'): string {
-  if (format === 'json') return toJson(result)
+/** `openstack apply`: the items are the changes. */
+export async function renderOpenStackApply(result: OpenStackApplyResult, format: OutputFormat | string): Promise<string> {
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) return renderView(o, {doc: result, items: result.changes})
   // The diff shows lines of the file: its newlines stay, everything else is escaped.
   if (result.dryRun) return terminalText(result.diff, false)
   const lines: string[] = []
@@ -59,8 +69,10 @@ export function renderOpenStackNotes(notes: string[]): string {
   return notes.map((n) => `Note: ${showMessage(n)}\n`).join('')
 }
 
-export function renderOpenStackCheck(result: OpenStackCheckResult, format: 'table' | 'json', paint: Painter = painter(false)): string {
-  if (format === 'json') return toJson(result)
+/** `openstack check`: the items are the findings. */
+export async function renderOpenStackCheck(result: OpenStackCheckResult, format: OutputFormat | string, paint: Painter = painter(false)): Promise<string> {
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) return renderView(o, {doc: result, items: result.findings})
   const sev = (s: string) => (s === 'error' ? paint.red('error') : s === 'warning' ? paint.yellow('warning') : paint.dim('info'))
   const rows = result.findings.map((f) => [
     sev(f.severity), f.code,
@@ -69,7 +81,7 @@ export function renderOpenStackCheck(result: OpenStackCheckResult, format: 'tabl
   ])
   const s = result.summary
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
-  const head = rows.length ? renderTable({head: ['SEVERITY', 'CODE', 'WHERE', 'PROBLEM', 'FIX'], rows, paint}) : ''
+  const head = rows.length ? renderTable({head: ['SEVERITY', 'CODE', 'WHERE', 'PROBLEM', 'FIX'], rows, paint, noHeaders: o.noHeaders}) : ''
   const verdict = result.status === 'ok' ? paint.green('ok') : result.status === 'not-checked' ? paint.red('not checked (no file found; name them with --nova, --neutron, --ml2, --dhcp)') : paint.red('requirements broken')
   return terminalText(`${head}OpenStack ${result.release.label}: ${verdict}: ${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${plural(s.infos, 'info')}\n`, paint.bold('x') !== 'x')
 }

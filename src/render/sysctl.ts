@@ -2,9 +2,10 @@
 import type {SysctlApplyResult, SysctlCheckResult, SysctlProblem, SysctlWinner} from '../services/sysctl.js'
 import {showMessage, terminalText} from './config.js'
 import {showField, showQuoted} from './escape.js'
-import {painter, renderKeyValues, renderTable, toJson, toYaml, type Painter} from './format.js'
+import {painter, renderKeyValues, renderTable, type Painter} from './format.js'
+import {OutputFormat, asOutput, isDocumentFormat, renderView} from './output.js'
 
-export type SysctlFormat = 'table' | 'wide' | 'json' | 'yaml'
+export type SysctlFormat = OutputFormat | 'table' | 'wide' | 'json' | 'yaml'
 
 const plain = painter(false)
 /** Text output keeps felixctl's own colours only when it paints them. */
@@ -51,7 +52,7 @@ function checkSummary(r: SysctlCheckResult, wide: boolean, paint: Painter): stri
   return renderKeyValues(pairs, paint)
 }
 
-function definitionsTable(r: SysctlCheckResult, wide: boolean, paint: Painter): string {
+function definitionsTable(r: SysctlCheckResult, wide: boolean, paint: Painter, noHeaders = false): string {
   const defs = r.persisted.files.filter((d) => wide || d.status !== 'hidden')
   if (defs.length === 0) return ''
   const head = wide ? ['FILE', 'LINE', 'KEY', 'VALUE', 'STATUS', 'NOTE'] : ['FILE', 'LINE', 'VALUE', 'STATUS']
@@ -60,22 +61,23 @@ function definitionsTable(r: SysctlCheckResult, wide: boolean, paint: Painter): 
     const value = d.exclude ? '(exclude)' : showField(d.value ?? '')
     return wide ? [file, d.line, showField(d.key), value, d.status, showMessage(d.note ?? '')] : [file, d.line, value, d.status]
   })
-  return '\n' + renderTable({head, rows, paint})
+  return '\n' + renderTable({head, rows, paint, noHeaders})
 }
 
-export function renderSysctlCheckText(r: SysctlCheckResult, format: 'table' | 'wide', paint: Painter = plain): string {
+export function renderSysctlCheckText(r: SysctlCheckResult, format: 'table' | 'wide', paint: Painter = plain, noHeaders = false): string {
   const wide = format === 'wide'
-  let out = checkSummary(r, wide, paint) + definitionsTable(r, wide, paint)
+  let out = checkSummary(r, wide, paint) + definitionsTable(r, wide, paint, noHeaders)
   if (wide && r.persisted.bootOrder.length > 0) out += `\nfiles read at boot, in order:\n${r.persisted.bootOrder.map((p) => `  ${p}`).join('\n')}\n`
   const problems = renderProblems(r.problems, paint)
   out += problems ? `\n${problems}` : `\n${paint.green('OK')}: live and persisted values meet the recommendation\n`
   return sysctlText(out, paint)
 }
 
+/** `sysctl check`: the items are the definitions of the key in the files; -o value prints the live value. */
 export async function renderSysctlCheck(r: SysctlCheckResult, format: SysctlFormat, paint: Painter = plain): Promise<string> {
-  if (format === 'json') return toJson(r)
-  if (format === 'yaml') return toYaml(r)
-  return renderSysctlCheckText(r, format, paint)
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) return renderView(o, {doc: r, items: r.persisted.files, values: [r.live.max]})
+  return renderSysctlCheckText(r, o.name as 'table' | 'wide', paint, o.noHeaders)
 }
 
 function beforeAfterTable(r: SysctlApplyResult, paint: Painter): string {
@@ -119,8 +121,9 @@ export function renderSysctlApplyText(r: SysctlApplyResult, format: 'table' | 'w
   return sysctlText(out, paint)
 }
 
+/** `sysctl apply`: the items are the actions; -o value prints the live value after. */
 export async function renderSysctlApply(r: SysctlApplyResult, format: SysctlFormat, paint: Painter = plain): Promise<string> {
-  if (format === 'json') return toJson(r)
-  if (format === 'yaml') return toYaml(r)
-  return renderSysctlApplyText(r, format, paint)
+  const o = asOutput(format)
+  if (isDocumentFormat(o)) return renderView(o, {doc: r, items: r.actions, values: [r.after.live.max]})
+  return renderSysctlApplyText(r, o.name as 'table' | 'wide', paint)
 }

@@ -1,5 +1,7 @@
 /** `config get`, `config list` and `config explain`: options in, typed results out. */
-import {NotFoundError} from '../errors.js'
+import {NotFoundError, UsageError} from '../errors.js'
+import {CONFIG_PREFIX} from '../datastore/types.js'
+import {parseHostConfigKey} from '../layers/etcd.js'
 import {envVarName, getRegistry, globalKey, hostKey, requireParam} from '../params/index.js'
 import {describeKind, goToLower, kindLabel} from '../params/kinds.js'
 import {Fatal, ParamResolution, Resolution} from '../resolve/types.js'
@@ -22,13 +24,68 @@ export interface ConfigGetResult {
   process?: FelixProcess | null
 }
 
-export async function configGet(name: string, options: ConfigContextOptions): Promise<ConfigGetResult> {
-  // Unknown names fail before any I/O.
-  const def = requireParam(getRegistry(options.felixVersion), name)
-  const ctx = await buildConfigContext(options)
-  const param = ctx.resolution.params.find((p) => p.name === def.name)!
+/**
+ * A parameter as the operator may name it: its name in any case, its environment variable
+ * (Felix lower-cases variable names with Go's rules and strips `felix_`), or its etcd key,
+ * global (/calico/v1/config/NAME) or per host (/calico/v1/host/HOST/config/NAME, which also
+ * names the host directory).
+ */
+export function paramNameFromInput(input: string): {name: string; host?: string} {
+  if (input.startsWith(CONFIG_PREFIX) && !input.slice(CONFIG_PREFIX.length).includes('/')) return {name: input.slice(CONFIG_PREFIX.length)}
+  const hostKeyParts = parseHostConfigKey(input)
+  if (hostKeyParts) return {name: hostKeyParts.name, host: hostKeyParts.host}
+  if (input.startsWith('/')) {
+    throw new UsageError(`${JSON.stringify(input)} is not a Felix config key`, {hint: 'etcd keys are /calico/v1/config/NAME or /calico/v1/host/HOST/config/NAME', code: 'bad-key'})
+  }
+  const lower = goToLower(input)
+  return lower.startsWith('felix_') ? {name: input.slice('felix_'.length)} : {name: input}
+}
+
+function getResult(ctx: Awaited<ReturnType<typeof buildConfigContext>>, name: string): ConfigGetResult {
+  const def = requireParam(ctx.registry, name)
+  const found = ctx.resolution.params.find((p) => p.name === def.name)!
   const keys = def.localOnly ? {host: null, global: null} : {host: ctx.resolution.host === '' ? null : hostKey(ctx.resolution.host, def.name), global: globalKey(def.name)}
+  const param = withRevisions(found, ctx.datastoreRead)
   return {param, keys, fatal: ctx.resolution.fatal, host: ctx.resolution.host, hostSelection: ctx.hostSelection, datastoreRead: ctx.datastoreRead, warnings: ctx.warnings, resolution: ctx.resolution, process: ctx.process && felixProcessJson(ctx.process)}
+}
+
+/**
+ * The etcd origins of a parameter with the revision of their key (v3 mod_revision, v2
+ * modifiedIndex), for --if-revision; snapshots carry none, and then nothing is added.
+ */
+function withRevisions(p: ParamResolution, read: DatastoreRead): ParamResolution {
+  const kvs = read.tree?.kvs
+  if (!kvs || !kvs.some((kv) => kv.revision !== undefined)) return p
+  const byKey = new Map(kvs.map((kv) => [kv.key, kv.revision]))
+  const add = <T extends {origin: ParamResolution['origin']}>(x: T): T => {
+    const revision = x.origin.type === 'etcd' && x.origin.key !== undefined ? byKey.get(x.origin.key) : undefined
+    return revision === undefined ? x : {...x, origin: {...x.origin, revision}}
+  }
+  return {...add(p), layers: p.layers.map(add)}
+}
+
+/** The result names the host directory of a per-host etcd key given as a name, unless --host says another. */
+function hostFromNames(inputs: readonly string[], options: ConfigContextOptions): ConfigContextOptions {
+  const hosts = new Set(inputs.map((n) => paramNameFromInput(n).host).filter((h): h is string => h !== undefined))
+  if (hosts.size === 0) return options
+  const [host] = hosts
+  if (hosts.size > 1 || (options.host !== undefined && options.host !== host)) {
+    throw new UsageError(`the names given are keys of ${[...new Set([...hosts, ...(options.host === undefined ? [] : [options.host])])].map((h) => JSON.stringify(h)).join(' and ')}: one host directory per command`, {hint: 'give keys of one host directory, or parameter names with --host', code: 'host-conflict'})
+  }
+  return {...options, host}
+}
+
+export async function configGet(name: string, options: ConfigContextOptions): Promise<ConfigGetResult> {
+  return (await configGetMany([name], options))[0]
+}
+
+/** `config get NAME...`: several parameters from one read of every layer. */
+export async function configGetMany(inputs: readonly string[], options: ConfigContextOptions): Promise<ConfigGetResult[]> {
+  // Unknown names fail before any I/O.
+  const registry = getRegistry(options.felixVersion)
+  const names = inputs.map((n) => requireParam(registry, paramNameFromInput(n).name).name)
+  const ctx = await buildConfigContext(hostFromNames(inputs, options))
+  return names.map((n) => getResult(ctx, n))
 }
 
 export interface ConfigListResult {
@@ -62,8 +119,17 @@ export interface ConfigExplainResult {
   since: string | null
 }
 
-export function configExplain(name: string, options: {felixVersion?: string; host?: string}): ConfigExplainResult {
+/** `config explain` with no name (or --all): every parameter of the version, offline. */
+export function configExplainAll(options: {felixVersion?: string; host?: string}): ConfigExplainResult[] {
   const registry = getRegistry(options.felixVersion)
+  return registry.params.map((p) => configExplain(p.name, options))
+}
+
+export function configExplain(input: string, options: {felixVersion?: string; host?: string}): ConfigExplainResult {
+  const registry = getRegistry(options.felixVersion)
+  const fromKey = paramNameFromInput(input)
+  const name = fromKey.name
+  if (fromKey.host !== undefined && options.host === undefined) options = {...options, host: fromKey.host}
   const later = getRegistry().byLowerName.get(goToLower(name))
   if (!registry.byLowerName.has(goToLower(name)) && later?.since) {
     throw new NotFoundError(`${later.name} is not a Felix ${registry.felixVersion} parameter: it was added in Felix ${later.since}`, {hint: `felixctl config explain ${later.name} --felix-version ${later.since}`, code: 'unknown-param'})

@@ -290,3 +290,36 @@ describe('host directories: a write lands where --host says, or is refused', () 
     })
   }
 })
+
+describe('config get shows the revision --if-revision takes (issue 16)', () => {
+  for (const driver of ['etcdv2', 'etcdv3'] as const) {
+    test(`${driver}: JSON origin.revision, wide Revision, then a compare-and-swap with it`, async () => {
+      const key = '/calico/v1/config/DefaultEndpointToHostAction'
+      if (driver === 'etcdv2') assert.ok((await etcd.v2('PUT', key, 'DROP')).status < 300)
+      else assert.equal((await etcd.etcdctl(['put', key, 'DROP'])).code, 0)
+      const args = ['DefaultEndpointToHostAction', '--host', 'node3', '-c', noCfg, ...via(driver)]
+      const j = await runCli(['config', 'get', ...args, '-o', 'json'])
+      assert.equal(j.code, 0, j.stderr)
+      const doc = JSON.parse(j.stdout)
+      assert.match(doc.origin.revision, /^[1-9]\d*$/)
+      assert.deepEqual(doc.origin, {type: 'etcd', key, revision: doc.origin.revision})
+      assert.equal(doc.layers.find((l: {layer: string}) => l.layer === 'global').origin.revision, doc.origin.revision)
+      const w = await runCli(['config', 'get', ...args, '-o', 'wide'])
+      assert.match(w.stdout, new RegExp(`^Revision:\\s+${doc.origin.revision}$`, 'm'))
+      assert.match(w.stdout, /^LAYER\s+KEY\s+RAW\s+STATUS\s+ORIGIN\s+REVISION\s+NOTE$/m)
+      const v = await runCli(['config', 'get', ...args, '-o', 'jsonpath={.origin.revision}'])
+      assert.equal(v.stdout, doc.origin.revision)
+      const set = ['config', 'set', 'DefaultEndpointToHostAction', 'RETURN', '--layer', 'global', '-c', noCfg, ...via(driver), '--yes']
+      const ok = await runCli([...set, '--if-revision', doc.origin.revision])
+      assert.equal(ok.code, 0, ok.stderr)
+      const stale = await runCli([...set, '--if-revision', doc.origin.revision])
+      assert.equal(stale.code, 7, stale.stderr)
+      const un = await runCli(['config', 'unset', 'DefaultEndpointToHostAction', '--layer', 'global', '-c', noCfg, ...via(driver), '--yes'])
+      assert.equal(un.code, 0, un.stderr)
+    })
+  }
+  test('a snapshot has no revisions: the JSON is as before', async () => {
+    const r = await runCli(['config', 'get', 'IpInIpMtu', '--host', 'node1', '-c', noCfg, '--snapshot', snapshot, '-o', 'json'])
+    assert.deepEqual(JSON.parse(r.stdout).origin, {type: 'etcd', key: '/calico/v1/host/node1/config/IpInIpMtu'})
+  })
+})

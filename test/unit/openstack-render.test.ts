@@ -24,14 +24,14 @@ function golden(name: string, actual: string): void {
 describe('render golden files: every file kind × a pre-Liberty and a current release', () => {
   for (const release of ['kilo', 'zed']) {
     for (const kind of FILE_KINDS) {
-      test(`${kind} ${release}`, () => golden(`${kind}-${release}.ini`, renderOpenStackRender(openstackRender({file: kind, release}), 'ini')))
+      test(`${kind} ${release}`, async () => golden(`${kind}-${release}.ini`, await renderOpenStackRender(openstackRender({file: kind, release}), 'ini')))
     }
-    test(`all ${release} with etcd TLS options, as JSON`, () => {
+    test(`all ${release} with etcd TLS options, as JSON`, async () => {
       const r = openstackRender({file: 'all', release, etcd: {host: 'etcd.example', port: 2379, keyFile: '/etc/calico/key.pem', certFile: '/etc/calico/cert.pem', caCertFile: '/etc/calico/ca.pem'}})
-      golden(`all-${release}-tls.json`, renderOpenStackRender(r, 'json'))
+      golden(`all-${release}-tls.json`, await renderOpenStackRender(r, 'json'))
     })
   }
-  test('Icehouse names the metadata proxy option [DEFAULT] service_neutron_metadata_proxy', () => golden('nova.conf-icehouse.ini', renderOpenStackRender(openstackRender({file: 'nova', release: 'Icehouse'}), 'ini')))
+  test('Icehouse names the metadata proxy option [DEFAULT] service_neutron_metadata_proxy', async () => golden('nova.conf-icehouse.ini', await renderOpenStackRender(openstackRender({file: 'nova', release: 'Icehouse'}), 'ini')))
 })
 
 describe('render rules', () => {
@@ -46,8 +46,8 @@ describe('render rules', () => {
     {release: '2025.2', file: 'ml2_conf.ini', has: ['ml2.mechanism_drivers', 'ml2.type_drivers', 'ml2.tenant_network_types'], hasNot: []},
   ]
   for (const row of rows) {
-    test(`${row.file} ${row.release}`, () => {
-      const text = renderOpenStackRender(openstackRender({file: row.file, release: row.release}), 'ini')
+    test(`${row.file} ${row.release}`, async () => {
+      const text = await renderOpenStackRender(openstackRender({file: row.file, release: row.release}), 'ini')
       const doc = parseOsloIni(text)
       for (const k of row.has) assert.ok(getOsloValue(doc, k.split('.')[0], k.split('.')[1]), `${k} rendered`)
       for (const k of row.hasNot) assert.equal(getOsloValue(doc, k.split('.')[0], k.split('.')[1]), undefined, `${k} not rendered`)

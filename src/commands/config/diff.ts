@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
 import {configContextOptions, datastoreFlags, felixVersionFlag, localSourceFlags} from '../../cli/config-flags.js'
-import {outputFlag} from '../../cli/flags.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {colourEnabled} from '../../render/format.js'
 import {renderDiagnostics} from '../../render/config.js'
 import {renderFleetDiff} from '../../render/fleet.js'
@@ -18,7 +19,7 @@ Exit code 3 when Felix would not start on either side; 4 when a host directory d
     {description: 'What node1 overrides, as JSON', command: '<%= config.bin %> <%= command.id %> --host node1 --snapshot examples/snapshot.json -c examples/felix.cfg -o json'},
   ]
   static override flags = {
-    output: outputFlag(),
+    ...outputFlags(OUTPUTS.wide),
     host: Flags.string({summary: 'A host directory under /calico/v1/host/; give it twice to compare two hosts.', helpValue: 'NODE', multiple: true, required: true}),
     param: Flags.string({summary: 'Only this parameter (repeatable).', helpValue: 'NAME', multiple: true}),
     'with-local': Flags.boolean({summary: "Apply this machine's env and config file to both sides (FelixHostname excepted)."}),
@@ -29,11 +30,12 @@ Exit code 3 when Felix would not start on either side; 4 when a host directory d
 
   async run() {
     const {flags} = await this.parse(ConfigDiff)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.wide)
     const result = await configDiff(flags.host, {...configContextOptions({...flags, host: undefined}), params: flags.param, withLocal: flags['with-local']})
     for (const w of result.warnings) this.err(w)
-    this.out(await renderFleetDiff(result, flags.output, colourEnabled()))
+    this.out(await renderFleetDiff(result, output, colourEnabled()))
     const diags = [...result.a.diagnostics, ...result.b.diagnostics]
-    if (flags.output !== 'json' && flags.output !== 'yaml' && diags.length) this.err(renderDiagnostics(diags, colourEnabled(process.stderr)))
+    if (output.name !== 'json' && output.name !== 'yaml' && diags.length) this.err(renderDiagnostics(diags, colourEnabled(process.stderr)))
     this.finish(result.a.fatal || result.b.fatal ? 3 : 0)
     return result
   }

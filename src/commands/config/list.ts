@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
 import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags, noLocalFlag} from '../../cli/config-flags.js'
-import {outputFlag} from '../../cli/flags.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput, type OutputFormat} from '../../render/output.js'
 import {colourEnabled} from '../../render/format.js'
 import {renderConfigList, renderDiagnostics} from '../../render/config.js'
 import {configList} from '../../services/config-query.js'
@@ -18,7 +19,7 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
     {description: 'Two parameters on every host, as JSON', command: '<%= config.bin %> <%= command.id %> --all-hosts --all --param IpInIpMtu --param LogSeverityScreen --snapshot examples/snapshot.json -c examples/felix.cfg -o json'},
   ]
   static override flags = {
-    output: outputFlag(),
+    ...outputFlags(OUTPUTS.values),
     changed: Flags.boolean({summary: 'Only parameters that some layer sets (env, file or etcd), even to their default value: a value set to the default still hides the layers below it.'}),
     host: hostFlag,
     'all-hosts': Flags.boolean({summary: 'Every host directory under /calico/v1/host/: the parameters that differ from their global value.', exclusive: ['host', 'changed']}),
@@ -33,11 +34,13 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
 
   async run() {
     const {flags} = await this.parse(ConfigList)
-    if (flags['all-hosts']) return this.allHosts(flags)
+    // --all-hosts has no single value per row: -o value is refused before the datastore is read.
+    const output = parseOutput(flags.output, flags['no-headers'], flags['all-hosts'] ? OUTPUTS.wide : OUTPUTS.values)
+    if (flags['all-hosts']) return this.allHosts(flags, output)
     const result = await configList({...configContextOptions(flags), changed: flags.changed})
     for (const w of result.warnings) this.err(w)
-    this.out(await renderConfigList(result, flags.output, colourEnabled()))
-    if (flags.output !== 'json' && flags.output !== 'yaml' && result.resolution.diagnostics.length) {
+    this.out(await renderConfigList(result, output, colourEnabled()))
+    if (output.name !== 'json' && output.name !== 'yaml' && result.resolution.diagnostics.length) {
       this.err(renderDiagnostics(result.resolution.diagnostics, colourEnabled(process.stderr)))
     }
     this.finish(result.resolution.fatal ? 3 : 0)
@@ -45,15 +48,15 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
   }
 
   /** The fleet path, loaded only when asked for. */
-  private async allHosts(flags: Parameters<typeof configContextOptions>[0] & {output: string; param?: string[]; all?: boolean; 'with-local'?: boolean}) {
+  private async allHosts(flags: Parameters<typeof configContextOptions>[0] & {param?: string[]; all?: boolean; 'with-local'?: boolean}, output: OutputFormat) {
     const [{configListAllHosts}, {fleetListJsonChunks, renderFleetList}] = await Promise.all([import('../../services/config-fleet.js'), import('../../render/fleet.js')])
     const result = await configListAllHosts({...configContextOptions(flags), params: flags.param, all: flags.all, withLocal: flags['with-local']})
     for (const w of result.warnings) this.err(w)
-    if (flags.output === 'json') {
+    if (output.name === 'json') {
       // Written piece by piece: at 10,000 hosts the whole document is most of the peak memory.
       for (const chunk of fleetListJsonChunks(result)) this.out(chunk)
-    } else this.out(await renderFleetList(result, flags.output, colourEnabled()))
-    if (flags.output !== 'json' && flags.output !== 'yaml') {
+    } else this.out(await renderFleetList(result, output, colourEnabled()))
+    if (output.name !== 'json' && output.name !== 'yaml') {
       const diags = [...result.global.diagnostics, ...result.hosts.flatMap((h) => h.diagnostics)]
       if (diags.length) this.err(renderDiagnostics(diags, colourEnabled(process.stderr)))
     }

@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
 import {configContextOptions, datastoreFlags, felixVersionFlag, localSourceFlags} from '../../cli/config-flags.js'
-import {outputFlag} from '../../cli/flags.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {colourEnabled} from '../../render/format.js'
 import {renderMigrateDiff, renderMigrateReport, renderMigrateReportJson, renderMigrateResources} from '../../render/migrate.js'
 import {configMigrate, writeMigrateReport} from '../../services/config-migrate.js'
@@ -18,7 +19,7 @@ Exit code 3 when felixctl refuses (a die-on-fail value Felix 2.0 never started w
     {description: 'What would change on node1', command: '<%= config.bin %> <%= command.id %> --snapshot examples/snapshot.json --diff --host node1 --force'},
   ]
   static override flags = {
-    output: outputFlag(['yaml', 'json'], 'yaml'),
+    ...outputFlags(OUTPUTS.yaml),
     host: Flags.string({summary: 'Only this host directory under /calico/v1/host/ gets a node resource (repeatable).', helpValue: 'NODE', multiple: true}),
     'pin-defaults': Flags.boolean({summary: "Write Felix 2.0's default into \"default\" for every parameter whose Felix 3 default differs and that no global key sets."}),
     'with-local': Flags.boolean({summary: "List this machine's env and config file settings as the FELIX_* variables to keep (also with -c or --env-file)."}),
@@ -32,6 +33,7 @@ Exit code 3 when felixctl refuses (a die-on-fail value Felix 2.0 never started w
 
   async run() {
     const {flags} = await this.parse(ConfigMigrate)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.yaml)
     const listLocal = Boolean(flags['with-local'] || flags['config-file'] !== undefined || flags['env-file'] !== undefined || flags.pid !== undefined)
     const result = await configMigrate({
       ...configContextOptions({...flags, host: undefined}),
@@ -43,8 +45,8 @@ Exit code 3 when felixctl refuses (a die-on-fail value Felix 2.0 never started w
     })
     for (const w of result.warnings) this.err(w)
     if (flags.report !== undefined) writeMigrateReport(flags.report, renderMigrateReportJson(result))
-    if (result.diff) this.out(renderMigrateDiff(result.diff, flags.output, colourEnabled()))
-    else if (!result.refused) this.out(await renderMigrateResources(result, flags.output))
+    if (result.diff) this.out(await renderMigrateDiff(result.diff, output, colourEnabled()))
+    else if (!result.refused) this.out(await renderMigrateResources(result, output))
     this.err(renderMigrateReport(result, colourEnabled(process.stderr)))
     const differs = result.diff ? result.diff.some((h) => h.differs > 0) : false
     this.finish(result.refused || differs ? 3 : 0)

@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args'
 import {FelixctlCommand} from '../../cli/base.js'
 import {datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags, noLocalFlag} from '../../cli/config-flags.js'
-import {outputFlag} from '../../cli/flags.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {runConfigWrite, writeFlags} from '../../cli/config-write-flow.js'
 import {isInteractive, promptValue} from '../../cli/prompts.js'
 import {UsageError} from '../../errors.js'
@@ -23,15 +24,16 @@ With no VALUE on a TTY, felixctl prompts for one.`
     name: Args.string({description: 'Parameter name (case-insensitive; written with its canonical spelling)', required: true}),
     value: Args.string({description: 'New value (prompted for on a TTY when omitted)'}),
   }
-  static override flags = {output: outputFlag(), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, 'no-local': noLocalFlag, ...datastoreFlags, ...writeFlags}
+  static override flags = {...outputFlags(OUTPUTS.values), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, 'no-local': noLocalFlag, ...datastoreFlags, ...writeFlags}
 
   async run() {
     const {args, flags} = await this.parse(ConfigSet)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.values)
     let value = args.value
     if (value === undefined) {
       if (!isInteractive()) throw new UsageError('config set needs a VALUE (no TTY to prompt on)', {hint: `felixctl config set ${args.name} VALUE --layer ${flags.layer}`})
       value = await promptValue(`Value for ${args.name}`, valueChoices(args.name, flags['felix-version']), (v) => validateForPrompt(args.name, v, flags['felix-version']))
     }
-    return runConfigWrite({out: (t) => this.out(t), err: (t) => this.err(t)}, 'set', args.name, value, flags)
+    return runConfigWrite({out: (t) => this.out(t), err: (t) => this.err(t)}, 'set', args.name, value, {...flags, output})
   }
 }

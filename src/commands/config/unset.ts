@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args'
 import {FelixctlCommand} from '../../cli/base.js'
 import {datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags, noLocalFlag} from '../../cli/config-flags.js'
-import {outputFlag} from '../../cli/flags.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {runConfigWrite, writeFlags} from '../../cli/config-write-flow.js'
 
 export default class ConfigUnset extends FelixctlCommand {
@@ -12,10 +13,11 @@ export default class ConfigUnset extends FelixctlCommand {
     {description: 'Remove a per-host override from etcd ($ETCD: its URL)', command: '<%= config.bin %> <%= command.id %> IpInIpMtu --layer host --host node1 --etcd-endpoints $ETCD --yes'},
   ]
   static override args = {name: Args.string({description: 'Parameter name (case-insensitive)', required: true})}
-  static override flags = {output: outputFlag(), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, 'no-local': noLocalFlag, ...datastoreFlags, ...writeFlags}
+  static override flags = {...outputFlags(OUTPUTS.values), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, 'no-local': noLocalFlag, ...datastoreFlags, ...writeFlags}
 
   async run() {
     const {args, flags} = await this.parse(ConfigUnset)
-    return runConfigWrite({out: (t) => this.out(t), err: (t) => this.err(t)}, 'unset', args.name, undefined, flags)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.values)
+    return runConfigWrite({out: (t) => this.out(t), err: (t) => this.err(t)}, 'unset', args.name, undefined, {...flags, output})
   }
 }

@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
 import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags, noLocalFlag} from '../../cli/config-flags.js'
-import {outputFlag} from '../../cli/flags.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {colourEnabled} from '../../render/format.js'
 import {renderConfigValidate} from '../../render/config-validate.js'
 import {configValidate} from '../../services/config-validate.js'
@@ -15,7 +16,7 @@ Exit 0 when clean, 3 when Felix would not start or a value is ignored; warnings 
     {description: 'Every host directory in one read, as JSON', command: '<%= config.bin %> <%= command.id %> --all-hosts --snapshot examples/snapshot.json -c examples/felix.cfg -o json'},
   ]
   static override flags = {
-    output: outputFlag(),
+    ...outputFlags(OUTPUTS.wide),
     host: hostFlag,
     'all-hosts': Flags.boolean({summary: 'Check every host directory in etcd (one read).', exclusive: ['host']}),
     strict: Flags.boolean({summary: 'Warnings fail too (exit 3).'}),
@@ -27,9 +28,10 @@ Exit 0 when clean, 3 when Felix would not start or a value is ignored; warnings 
 
   async run() {
     const {flags} = await this.parse(ConfigValidate)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.wide)
     const result = await configValidate({...configContextOptions(flags), allHosts: flags['all-hosts'], strict: flags.strict})
     for (const w of result.warnings) this.err(w)
-    this.out(await renderConfigValidate(result, flags.output, colourEnabled()))
+    this.out(await renderConfigValidate(result, output, colourEnabled()))
     this.finish(result.exitCode)
     return result
   }

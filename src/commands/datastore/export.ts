@@ -1,7 +1,8 @@
-import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
 import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
 import {renderDatastoreExport} from '../../render/datastore.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {datastoreExport} from '../../services/datastore.js'
 
 export default class DatastoreExport extends FelixctlCommand {
@@ -12,7 +13,7 @@ export default class DatastoreExport extends FelixctlCommand {
     {description: 'From a live etcd ($ETCD: its URL) into a file', command: '<%= config.bin %> <%= command.id %> --etcd-endpoints $ETCD > felix-snapshot.json'},
   ]
   static override flags = {
-    output: Flags.string({char: 'o', summary: 'Output format.', options: ['json', 'yaml'], default: 'json'}),
+    ...outputFlags(OUTPUTS.json),
     host: hostFlag,
     'felix-version': felixVersionFlag,
     ...localSourceFlags,
@@ -21,8 +22,9 @@ export default class DatastoreExport extends FelixctlCommand {
 
   async run() {
     const {flags} = await this.parse(DatastoreExport)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.json)
     const result = await datastoreExport(configContextOptions(flags))
-    this.out(await renderDatastoreExport(result, flags.output))
+    this.out(await renderDatastoreExport(result, output))
     this.err(`exported ${result.keys} keys from ${result.source.type} ${result.source.endpoints.join(',')}`)
     return result
   }

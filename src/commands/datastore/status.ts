@@ -1,6 +1,7 @@
 import {FelixctlCommand} from '../../cli/base.js'
 import {configContextOptions, datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags} from '../../cli/config-flags.js'
-import {outputFlag} from '../../cli/flags.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {colourEnabled} from '../../render/format.js'
 import {renderDatastoreStatus} from '../../render/datastore.js'
 import {datastoreStatus} from '../../services/datastore.js'
@@ -12,13 +13,14 @@ export default class DatastoreStatus extends FelixctlCommand {
     {description: 'Status of a snapshot (offline)', command: '<%= config.bin %> <%= command.id %> --snapshot examples/snapshot.json'},
     {description: 'A specific etcd ($ETCD: its URL), as JSON, giving up after 2 seconds', command: '<%= config.bin %> <%= command.id %> --etcd-endpoints $ETCD --etcd-timeout 2s -o json'},
   ]
-  static override flags = {output: outputFlag(['table', 'json', 'yaml']), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, ...datastoreFlags}
+  static override flags = {...outputFlags(OUTPUTS.table), host: hostFlag, 'felix-version': felixVersionFlag, ...localSourceFlags, ...datastoreFlags}
 
   async run() {
     const {flags} = await this.parse(DatastoreStatus)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.table)
     const result = await datastoreStatus(configContextOptions(flags))
-    this.out(await renderDatastoreStatus(result, flags.output, colourEnabled()))
-    if (result.error && flags.output === 'table') this.err(`error: ${result.error}`)
+    this.out(await renderDatastoreStatus(result, output, colourEnabled()))
+    if (result.error && output.name === 'table') this.err(`error: ${result.error}`)
     this.finish(result.exitCode)
     return result
   }

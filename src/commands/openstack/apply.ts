@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
-import {outputFlag} from '../../cli/flags.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {renderOpenStackApply, renderOpenStackNotes} from '../../render/openstack.js'
 import {openstackApply} from '../../services/openstack-apply.js'
 import {parseEtcdPort} from '../../services/openstack-render.js'
@@ -30,18 +31,20 @@ A file that oslo.config cannot read is refused (exit 3, nothing written); a miss
     backup: Flags.boolean({summary: 'Copy the original to PATH.bak before replacing it.'}),
     create: Flags.boolean({summary: 'Create the file when it does not exist.'}),
     'follow-symlinks': Flags.boolean({summary: 'Edit through a symbolic link that points outside the file\'s directory.'}),
-    output: outputFlag(['text', 'json'], 'text'),
+    ...outputFlags(OUTPUTS.table),
   }
 
   async run() {
     const {args, flags} = await this.parse(OpenstackApply)
+    // "text" was this command's name for its table form: still accepted.
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.table, {text: 'table'})
     const result = openstackApply({
       file: args.file, path: flags.file, release: flags.release,
       etcd: {host: flags['etcd-host'], port: parseEtcdPort(flags['etcd-port']), keyFile: flags['etcd-key-file'], certFile: flags['etcd-cert-file'], caCertFile: flags['etcd-ca-cert-file']},
       dryRun: flags['dry-run'], backup: flags.backup, create: flags.create, followSymlinks: flags['follow-symlinks'],
     })
-    this.out(renderOpenStackApply(result, flags.output as 'text' | 'json'))
-    if (flags.output !== 'json') {
+    this.out(await renderOpenStackApply(result, output))
+    if (output.name === 'table') {
       if (result.dryRun && !result.changed) this.err(`${result.path}: already has every setting Calico needs; nothing would change`)
       this.err(renderOpenStackNotes(result.notes))
     }

@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
-import {outputFlag} from '../../cli/flags.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {colourEnabled, painter} from '../../render/format.js'
 import {renderOpenStackCheck} from '../../render/openstack.js'
 import {openstackCheck} from '../../services/openstack-check.js'
@@ -22,16 +23,17 @@ Exit code 3 when a requirement is broken.`
     ml2: Flags.string({summary: 'ml2_conf.ini to check (default /etc/neutron/plugins/ml2/ml2_conf.ini, skipped when absent).', helpValue: 'PATH'}),
     dhcp: Flags.string({summary: 'dhcp_agent.ini to check (default /etc/neutron/dhcp_agent.ini, skipped when absent).', helpValue: 'PATH'}),
     release: releaseFlag,
-    output: outputFlag(['table', 'json'], 'table'),
+    ...outputFlags(OUTPUTS.table),
   }
 
   async run() {
     const {flags} = await this.parse(OpenstackCheck)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.table)
     const result = openstackCheck({
       release: flags.release,
       paths: {'nova.conf': flags.nova, 'neutron.conf': flags.neutron, 'ml2_conf.ini': flags.ml2, 'dhcp_agent.ini': flags.dhcp},
     })
-    this.out(renderOpenStackCheck(result, flags.output as 'table' | 'json', painter(colourEnabled())))
+    this.out(await renderOpenStackCheck(result, output, painter(colourEnabled())))
     this.finish(result.exitCode)
     return result
   }

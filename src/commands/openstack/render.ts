@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
-import {outputFlag} from '../../cli/flags.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {isInteractive, runPrompt} from '../../cli/prompts.js'
 import {UsageError} from '../../errors.js'
 import {renderOpenStackRender} from '../../render/openstack.js'
@@ -23,10 +24,11 @@ With no file kind on a terminal, felixctl asks; without a terminal that is a usa
   static override args = {
     file: Args.string({description: 'nova.conf, neutron.conf, ml2_conf.ini, dhcp_agent.ini or all (asked for on a terminal when omitted)', required: false}),
   }
-  static override flags = {output: outputFlag(['ini', 'json'], 'ini'), release: releaseFlag, ...etcdFlags}
+  static override flags = {...outputFlags(OUTPUTS.ini), release: releaseFlag, ...etcdFlags}
 
   async run() {
     const {args, flags} = await this.parse(OpenstackRender)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.ini)
     let file = args.file
     let release = flags.release
     let etcdHost = flags['etcd-host']
@@ -46,7 +48,7 @@ With no file kind on a terminal, felixctl asks; without a terminal that is a usa
       file, release,
       etcd: {host: etcdHost, port: parseEtcdPort(etcdPort), keyFile: flags['etcd-key-file'], certFile: flags['etcd-cert-file'], caCertFile: flags['etcd-ca-cert-file']},
     })
-    this.out(renderOpenStackRender(result, flags.output as 'ini' | 'json'))
+    this.out(await renderOpenStackRender(result, output))
     return result
   }
 }

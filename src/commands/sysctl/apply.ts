@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
-import {outputFlag} from '../../cli/flags.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {isInteractive, promptConfirm} from '../../cli/prompts.js'
 import {colourEnabled, painter} from '../../render/format.js'
 import {renderSysctlApply, renderSysctlApplyText, type SysctlFormat} from '../../render/sysctl.js'
@@ -18,7 +19,7 @@ Exit code 2 for --persist-to under /usr or /run, 3 when the value given is inval
     {description: 'Persist in /etc/sysctl.conf of the tree (replacing an existing line)', command: '<%= config.bin %> <%= command.id %> --root /tmp/img --persist-to /etc/sysctl.conf --yes -o json'},
   ]
   static override flags = {
-    output: outputFlag(),
+    ...outputFlags(OUTPUTS.values),
     root: Flags.string({summary: 'Operate on the tree under DIR (DIR/proc/sys, DIR/etc, ...) instead of /.', helpValue: 'DIR'}),
     value: Flags.string({summary: 'The value to set (1..2147483647).', default: '1000000', helpValue: 'N'}),
     'persist-to': Flags.string({summary: 'Persist in FILE (/etc/sysctl.conf or a *.conf in /etc/sysctl.d) instead of the felixctl drop-in.', helpValue: 'FILE', exclusive: ['no-persist']}),
@@ -35,7 +36,7 @@ Exit code 2 for --persist-to under /usr or /run, 3 when the value given is inval
 
   async run() {
     const {flags} = await this.parse(SysctlApply)
-    const format = flags.output as SysctlFormat
+    const format: SysctlFormat = parseOutput(flags.output, flags['no-headers'], OUTPUTS.values)
     const paint = painter(colourEnabled())
     const interactive = isInteractive() && !flags.yes && !flags['dry-run']
     const result = await applySysctl({

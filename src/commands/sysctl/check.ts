@@ -1,8 +1,9 @@
 import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
-import {outputFlag} from '../../cli/flags.js'
+import {outputFlags} from '../../cli/flags.js'
+import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {colourEnabled, painter} from '../../render/format.js'
-import {renderSysctlCheck, type SysctlFormat} from '../../render/sysctl.js'
+import {renderSysctlCheck} from '../../render/sysctl.js'
 import {checkSysctl} from '../../services/sysctl.js'
 
 export default class SysctlCheck extends FelixctlCommand {
@@ -16,15 +17,16 @@ Read-only. Exit code 3 when the live or persisted value is below the recommendat
     {description: 'Every definition of the key, including files hidden by a same-named file', command: '<%= config.bin %> <%= command.id %> --root test/fixtures/sysctl/debian-fresh -o wide'},
   ]
   static override flags = {
-    output: outputFlag(),
+    ...outputFlags(OUTPUTS.values),
     root: Flags.string({summary: 'Inspect the tree under DIR (DIR/proc/sys, DIR/etc, ...) instead of /.', helpValue: 'DIR'}),
     value: Flags.string({summary: 'The recommended value to compare with (1..2147483647).', default: '1000000', helpValue: 'N'}),
   }
 
   async run() {
     const {flags} = await this.parse(SysctlCheck)
+    const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.values)
     const result = checkSysctl({root: flags.root, recommended: flags.value})
-    this.out(await renderSysctlCheck(result, flags.output as SysctlFormat, painter(colourEnabled())))
+    this.out(await renderSysctlCheck(result, output, painter(colourEnabled())))
     this.finish(result.exitCode)
     return result
   }
