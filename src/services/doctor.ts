@@ -10,7 +10,8 @@ import {ConfigContext, ConfigContextOptions, buildConfigContext, selectionFlags}
 import {FelixProcess, felixProcessJson, withFelixProcess} from './felix-process.js'
 import {configValidate, ConfigValidateResult} from './config-validate.js'
 import {datastoreStatus, datastoreStatusOfContext, DatastoreStatusResult} from './datastore.js'
-import {checkSysctl, SysctlCheckResult} from './sysctl.js'
+import {checkSysctl} from './sysctl/check.js'
+import type {SysctlCheckResult} from './sysctl/model.js'
 import {openstackCheck, OpenStackCheckResult} from './openstack-check.js'
 
 export type DoctorPartName = 'config' | 'datastore' | 'sysctl' | 'openstack'

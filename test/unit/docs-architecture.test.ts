@@ -44,7 +44,7 @@ export function parseImportRules(markdown: string): ImportRule[] {
 }
 
 export interface SourceFile {
-  /** Path relative to the repo, with `/`: `src/services/sysctl.ts`. */
+  /** Path relative to the repo, with `/`: `src/services/sysctl/check.ts`. */
   path: string
   text: string
 }

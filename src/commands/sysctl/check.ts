@@ -3,7 +3,7 @@ import {FelixctlCommand} from '../../cli/base.js'
 import {outputFlag} from '../../cli/flags.js'
 import {colourEnabled, painter} from '../../render/format.js'
 import {renderSysctlCheck, type SysctlFormat} from '../../render/sysctl.js'
-import {checkSysctl} from '../../services/sysctl.js'
+import {checkSysctl} from '../../services/sysctl/check.js'
 
 export default class SysctlCheck extends FelixctlCommand {
   static override summary = 'Check the conntrack table size: live value, usage, and the value that wins at boot.'

@@ -1,26 +1,14 @@
-/**
- * `sysctl check` and `sysctl apply` for the conntrack table (issue 6, host-sysctl.md).
- *
- * Everything is read through a SysctlTree rooted at `/` or at `--root DIR`; paths in
- * results are paths inside that tree ("/etc/sysctl.conf"), errors name the real file.
- * The tree can carry an overlay of planned file contents and a planned live value, so
- * `apply` evaluates its own plan with the same code as `check` before writing
- * anything (and --dry-run shows the "after" column without writing).
- */
-import {accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, renameSync, statSync, symlinkSync, unlinkSync, writeSync} from 'node:fs'
-import {posix, resolve as resolvePath} from 'node:path'
-import {CheckFailedError, LocalIoError, UsageError, WriteRefusedError, localIoErrorFrom} from '../errors.js'
-import {readForEdit, writeAtomic, type FileSnapshot} from '../lib/atomic-write.js'
-import {
-  normalizeSysctlKey,
-  parseKernelInt,
-  parseModuleList,
-  parseSysctlConf,
-  setSysctlValue,
-  sysctlKeyMatches,
-} from '../formats/sysctl-conf.js'
-import {fileDiff, unifiedDiff} from '../lib/diff.js'
-import {readRegularFile} from '../lib/read-file.js'
+/** `sysctl apply`: plan the files and the live value, check the plan with `check`'s code, execute, roll back on failure. */
+import {accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, statSync, symlinkSync, unlinkSync, writeSync} from 'node:fs'
+import {posix} from 'node:path'
+import {LocalIoError, UsageError, WriteRefusedError, localIoErrorFrom} from '../../errors.js'
+import {readForEdit, writeAtomic, type FileSnapshot} from '../../lib/atomic-write.js'
+import {normalizeSysctlKey, parseKernelInt, setSysctlValue} from '../../formats/sysctl-conf.js'
+import {fileDiff, unifiedDiff} from '../../lib/diff.js'
+import {CONNTRACK_MAX_KEY, KEY_PATH, DEFAULT_DROP_IN, MODULES_LOAD_ENTRY, SYSCTL_CONF, PROC_DIR, SysctlProblem, SysctlWinner, SysctlCheckResult} from './model.js'
+import {SysctlTree} from './tree.js'
+import {withParam, validateConntrackMax, checkTree, evaluateDefinitions} from './check.js'
+import {RawDef} from './precedence.js'
 
 // ---------------------------------------------------------------------------------------------
 // apply

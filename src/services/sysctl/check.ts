@@ -1,32 +1,17 @@
-/**
- * `sysctl check` and `sysctl apply` for the conntrack table (issue 6, host-sysctl.md).
- *
- * Everything is read through a SysctlTree rooted at `/` or at `--root DIR`; paths in
- * results are paths inside that tree ("/etc/sysctl.conf"), errors name the real file.
- * The tree can carry an overlay of planned file contents and a planned live value, so
- * `apply` evaluates its own plan with the same code as `check` before writing
- * anything (and --dry-run shows the "after" column without writing).
- */
-import {accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, renameSync, statSync, symlinkSync, unlinkSync, writeSync} from 'node:fs'
-import {posix, resolve as resolvePath} from 'node:path'
-import {CheckFailedError, LocalIoError, UsageError, WriteRefusedError, localIoErrorFrom} from '../errors.js'
-import {readForEdit, writeAtomic, type FileSnapshot} from '../lib/atomic-write.js'
-import {
-  normalizeSysctlKey,
-  parseKernelInt,
-  parseModuleList,
-  parseSysctlConf,
-  setSysctlValue,
-  sysctlKeyMatches,
-} from '../formats/sysctl-conf.js'
-import {fileDiff, unifiedDiff} from '../lib/diff.js'
-import {readRegularFile} from '../lib/read-file.js'
+/** `sysctl check`: the live values, who wins at boot and under `sysctl --system`, the module at boot. */
+import {accessSync, constants, statSync} from 'node:fs'
+import {CheckFailedError, LocalIoError} from '../../errors.js'
+import {parseKernelInt, parseModuleList, parseSysctlConf} from '../../formats/sysctl-conf.js'
+import {readRegularFile} from '../../lib/read-file.js'
+import {CONNTRACK_MAX_KEY, RECOMMENDED_CONNTRACK_MAX, KERNEL_INT_MAX, DEFAULT_DROP_IN, MODULES_LOAD_ENTRY, SYSCTL_CONF, PROC_DIR, USAGE_WARN_PERCENT, BYTES_PER_ENTRY, CONNTRACK_MODULES, SysctlProblem, SysctlLive, SysctlWinner, SysctlDefinitionStatus, SysctlDefinition, SysctlCheckResult, SysctlCheckOptions} from './model.js'
+import {ReadOutcome, SysctlTree, collectConfFiles} from './tree.js'
+import {matchesKey, RawDef, pickWinner, toWinner} from './precedence.js'
 
 // ---------------------------------------------------------------------------------------------
 // check
 
 /** The contract's member order: severity, code, param, layer, origin, message, hint. */
-function withParam(p: Omit<SysctlProblem, 'param'>, root = '/'): SysctlProblem {
+export function withParam(p: Omit<SysctlProblem, 'param'>, root = '/'): SysctlProblem {
   // A hint is a command to copy: on a --root tree it must name the same tree, never the host.
   const hint = p.hint && root !== '/' ? p.hint.replace(/felixctl sysctl (apply|check)/g, `felixctl sysctl $1 --root ${root}`) : p.hint
   return {severity: p.severity, code: p.code, param: CONNTRACK_MAX_KEY, layer: p.layer, origin: p.origin, message: p.message, hint}
@@ -71,7 +56,7 @@ function readLiveValue(tree: SysctlTree, name: string): {value: number | null; e
   return {value: parseKernelInt(text), exists: true, writable}
 }
 
-function checkTree(tree: SysctlTree, recommended: number): SysctlCheckResult {
+export function checkTree(tree: SysctlTree, recommended: number): SysctlCheckResult {
   const problems: SysctlProblem[] = []
   const problem = (p: Omit<SysctlProblem, 'param'>) => problems.push(withParam(p, tree.root))
 
@@ -244,7 +229,7 @@ interface Evaluation {
   cancelledBy: RawDef | null
 }
 
-function evaluateDefinitions(tree: SysctlTree): Evaluation {
+export function evaluateDefinitions(tree: SysctlTree): Evaluation {
   const {active, hidden} = collectConfFiles(tree, tree.confDirs('sysctl.d'), '.conf')
   const files: SysctlDefinition[] = []
   const bootDefs: RawDef[] = []

@@ -1,45 +1,31 @@
 /**
- * `sysctl check` and `sysctl apply` for the conntrack table (issue 6, host-sysctl.md).
+ * `sysctl check` and `sysctl apply` for the conntrack table (issue 6, host-sysctl.md): the
+ * constants and the result types (the JSON documents of `sysctl check|apply -o json`).
  *
- * Everything is read through a SysctlTree rooted at `/` or at `--root DIR`; paths in
- * results are paths inside that tree ("/etc/sysctl.conf"), errors name the real file.
- * The tree can carry an overlay of planned file contents and a planned live value, so
- * `apply` evaluates its own plan with the same code as `check` before writing
- * anything (and --dry-run shows the "after" column without writing).
+ * The capability is split by concern: tree.ts (the filesystem view, through the guarded reader),
+ * precedence.ts (the pure rules of systemd-sysctl and procps), check.ts, apply.ts (plan,
+ * execute, roll back).
  */
-import {accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, renameSync, statSync, symlinkSync, unlinkSync, writeSync} from 'node:fs'
-import {posix, resolve as resolvePath} from 'node:path'
-import {CheckFailedError, LocalIoError, UsageError, WriteRefusedError, localIoErrorFrom} from '../errors.js'
-import {readForEdit, writeAtomic, type FileSnapshot} from '../lib/atomic-write.js'
-import {
-  normalizeSysctlKey,
-  parseKernelInt,
-  parseModuleList,
-  parseSysctlConf,
-  setSysctlValue,
-  sysctlKeyMatches,
-} from '../formats/sysctl-conf.js'
-import {fileDiff, unifiedDiff} from '../lib/diff.js'
-import {readRegularFile} from '../lib/read-file.js'
+
 
 export const CONNTRACK_MAX_KEY = 'net.netfilter.nf_conntrack_max'
-const KEY_PATH = 'net/netfilter/nf_conntrack_max'
+export const KEY_PATH = 'net/netfilter/nf_conntrack_max'
 /** The old alias in the initial network namespace: the same kernel variable. */
-const ALIAS_PATH = 'net/nf_conntrack_max'
+export const ALIAS_PATH = 'net/nf_conntrack_max'
 export const RECOMMENDED_CONNTRACK_MAX = 1_000_000
 /** nf_conntrack_max is an int written through proc_dointvec(_minmax). */
 export const KERNEL_INT_MAX = 2_147_483_647
 export const DEFAULT_DROP_IN = '/etc/sysctl.d/99-zz-felixctl-conntrack.conf'
 export const MODULES_LOAD_ENTRY = '/etc/modules-load.d/felixctl-conntrack.conf'
-const SYSCTL_CONF = '/etc/sysctl.conf'
-const PROC_DIR = '/proc/sys/net/netfilter'
-const USAGE_WARN_PERCENT = 80
-const BYTES_PER_ENTRY = 300
+export const SYSCTL_CONF = '/etc/sysctl.conf'
+export const PROC_DIR = '/proc/sys/net/netfilter'
+export const USAGE_WARN_PERCENT = 80
+export const BYTES_PER_ENTRY = 300
 
 /** host-sysctl.md: priority order; /lib only when it is not the same directory as /usr/lib. */
-const CONF_DIR_BASES = ['/etc', '/run', '/usr/local/lib', '/usr/lib', '/lib']
+export const CONF_DIR_BASES = ['/etc', '/run', '/usr/local/lib', '/usr/lib', '/lib']
 /** Modules that are nf_conntrack or pull it in as a dependency when loaded at boot. */
-const CONNTRACK_MODULES = new Set(['nf_conntrack', 'nf_conntrack_ipv4', 'nf_conntrack_ipv6', 'xt_conntrack', 'nf_nat'])
+export const CONNTRACK_MODULES = new Set(['nf_conntrack', 'nf_conntrack_ipv4', 'nf_conntrack_ipv6', 'xt_conntrack', 'nf_nat'])
 
 // ---------------------------------------------------------------------------------------------
 // Result types (the JSON document of `sysctl check -o json` and `sysctl apply -o json`).

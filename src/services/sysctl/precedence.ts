@@ -1,28 +1,13 @@
-/**
- * `sysctl check` and `sysctl apply` for the conntrack table (issue 6, host-sysctl.md).
- *
- * Everything is read through a SysctlTree rooted at `/` or at `--root DIR`; paths in
- * results are paths inside that tree ("/etc/sysctl.conf"), errors name the real file.
- * The tree can carry an overlay of planned file contents and a planned live value, so
- * `apply` evaluates its own plan with the same code as `check` before writing
- * anything (and --dry-run shows the "after" column without writing).
- */
-import {accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, renameSync, statSync, symlinkSync, unlinkSync, writeSync} from 'node:fs'
-import {posix, resolve as resolvePath} from 'node:path'
-import {CheckFailedError, LocalIoError, UsageError, WriteRefusedError, localIoErrorFrom} from '../errors.js'
-import {readForEdit, writeAtomic, type FileSnapshot} from '../lib/atomic-write.js'
-import {
-  normalizeSysctlKey,
-  parseKernelInt,
-  parseModuleList,
-  parseSysctlConf,
-  setSysctlValue,
-  sysctlKeyMatches,
-} from '../formats/sysctl-conf.js'
-import {fileDiff, unifiedDiff} from '../lib/diff.js'
-import {readRegularFile} from '../lib/read-file.js'
+/** Which sysctl.d line sets the conntrack key, and which definition wins for systemd-sysctl and for procps (pure). */
+import {parseKernelInt, sysctlKeyMatches} from '../../formats/sysctl-conf.js'
+import {KEY_PATH, ALIAS_PATH, SysctlWinner} from './model.js'
 
-interface RawDef {
+export function matchesKey(key: string | undefined | null): boolean {
+  if (!key) return false
+  return sysctlKeyMatches(key, KEY_PATH) || sysctlKeyMatches(key, ALIAS_PATH)
+}
+
+export interface RawDef {
   path: string
   realPath?: string
   line: number
@@ -43,7 +28,7 @@ interface RawDef {
  * systemd keeps only the last assignment, even if the kernel rejects its value;
  * procps writes every line in turn, so a rejected last line leaves the one before.
  */
-function pickWinner(defs: RawDef[], reader: 'systemd' | 'procps'): RawDef | null {
+export function pickWinner(defs: RawDef[], reader: 'systemd' | 'procps'): RawDef | null {
   const keyOf = (d: RawDef) => (reader === 'systemd' ? d.key : d.procpsKey)
   const assignments = defs.filter((d) => !d.exclude && d.value !== null && matchesKey(keyOf(d)))
   const explicit = assignments.filter((d) => !d.glob)
@@ -61,7 +46,7 @@ function pickWinner(defs: RawDef[], reader: 'systemd' | 'procps'): RawDef | null
   return usable(assignments.filter((d) => d.glob)).at(-1) ?? null
 }
 
-function toWinner(d: RawDef | null): SysctlWinner | null {
+export function toWinner(d: RawDef | null): SysctlWinner | null {
   if (!d) return null
   return {value: parseKernelInt(d.value!), raw: d.value!, path: d.path, ...(d.realPath ? {realPath: d.realPath} : {}), line: d.line, key: d.keyRaw}
 }

@@ -1,31 +1,20 @@
 /**
- * `sysctl check` and `sysctl apply` for the conntrack table (issue 6, host-sysctl.md).
- *
- * Everything is read through a SysctlTree rooted at `/` or at `--root DIR`; paths in
+ * The tree: everything is read through a SysctlTree rooted at `/` or at `--root DIR`; paths in
  * results are paths inside that tree ("/etc/sysctl.conf"), errors name the real file.
  * The tree can carry an overlay of planned file contents and a planned live value, so
  * `apply` evaluates its own plan with the same code as `check` before writing
  * anything (and --dry-run shows the "after" column without writing).
  */
-import {accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, renameSync, statSync, symlinkSync, unlinkSync, writeSync} from 'node:fs'
+import {lstatSync, readdirSync, readlinkSync, realpathSync, statSync} from 'node:fs'
 import {posix, resolve as resolvePath} from 'node:path'
-import {CheckFailedError, LocalIoError, UsageError, WriteRefusedError, localIoErrorFrom} from '../errors.js'
-import {readForEdit, writeAtomic, type FileSnapshot} from '../lib/atomic-write.js'
-import {
-  normalizeSysctlKey,
-  parseKernelInt,
-  parseModuleList,
-  parseSysctlConf,
-  setSysctlValue,
-  sysctlKeyMatches,
-} from '../formats/sysctl-conf.js'
-import {fileDiff, unifiedDiff} from '../lib/diff.js'
-import {readRegularFile} from '../lib/read-file.js'
+import {LocalIoError, localIoErrorFrom} from '../../errors.js'
+import {readRegularFile} from '../../lib/read-file.js'
+import {CONF_DIR_BASES} from './model.js'
 
 // ---------------------------------------------------------------------------------------------
 // The tree: root-aware reads with an overlay of planned writes.
 
-type ReadOutcome = {kind: 'file'; text: string; realPath: string} | {kind: 'masked'; realPath: string} | {kind: 'missing'} | {kind: 'dir'}
+export type ReadOutcome = {kind: 'file'; text: string; realPath: string} | {kind: 'masked'; realPath: string} | {kind: 'missing'} | {kind: 'dir'}
 
 export class SysctlTree {
   readonly root: string
@@ -119,7 +108,7 @@ interface ConfFile {
  * name in a higher-priority directory hides the same name lower down, the rest is
  * sorted by file name (byte order) regardless of directory.
  */
-function collectConfFiles(tree: SysctlTree, dirs: string[], suffix: string): {active: ConfFile[]; hidden: ConfFile[]} {
+export function collectConfFiles(tree: SysctlTree, dirs: string[], suffix: string): {active: ConfFile[]; hidden: ConfFile[]} {
   const byName = new Map<string, ConfFile>()
   const hidden: ConfFile[] = []
   for (const dir of dirs) {
@@ -137,7 +126,3 @@ function collectConfFiles(tree: SysctlTree, dirs: string[], suffix: string): {ac
   return {active, hidden}
 }
 
-function matchesKey(key: string | undefined | null): boolean {
-  if (!key) return false
-  return sysctlKeyMatches(key, KEY_PATH) || sysctlKeyMatches(key, ALIAS_PATH)
-}
