@@ -7,12 +7,19 @@
  * `Failed to parse config parameter ...`); where Felix hides the Go error, it follows in
  * parentheses so an operator can see *why*.
  *
+ * The Go functions themselves are ports in src/params/go/ (strconv, net, net/url, %q quoting);
+ * Go's strings.ToLower is src/lib/go-lower.ts.
+ *
  * `none` is not handled here: the resolver turns it into zeroValue() (§2, §4.3).
  */
 import {statSync} from 'node:fs'
 import {posix} from 'node:path'
 
 import {goToLower} from '../lib/go-lower.js'
+import {goIPString, goParseIP} from './go/net.js'
+import {goQuote} from './go/quote.js'
+import {goParseFloat, goParseInt, goParseUint} from './go/strconv.js'
+import {GoUrl, goParseUrl, goUrlString} from './go/url.js'
 import type {FileProbe, KindSpec, ParseResult, TypedValue} from './types.js'
 
 const ok = (value: TypedValue): ParseResult => ({ok: true, value})

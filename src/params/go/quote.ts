@@ -1,3 +1,4 @@
+/** Go's %q (strconv.Quote) as Felix's messages print raw values: one port, for every message that quotes. */
 const GO_NAMED_ESCAPES: Record<string, string> = {'\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\'}
 /**
  * What strconv.Quote escapes: `"`, `\\` and what unicode.IsPrint rejects (anything but letters,

@@ -1,7 +1,10 @@
+/** Go 1.7 net/url.Parse and URL.String(), as far as Felix's endpoint-list check needs them. */
+import {goQuote} from './quote.js'
+
 // ---------------------------------------------------------------------------
 // net/url.Parse (Go 1.7), only as far as the endpoint-list check needs it
 
-interface GoUrl {
+export interface GoUrl {
   scheme: string
   opaque: string
   hasUser: boolean
@@ -50,7 +53,7 @@ function goUnescape(s: string, mode: 'host' | 'path' | 'fragment'): string {
 }
 
 /** Go 1.7 url.Parse (not via request). Host and path are kept as byte strings (latin1). */
-function goParseUrl(rawurl: string): GoUrl {
+export function goParseUrl(rawurl: string): GoUrl {
   const u: GoUrl = {scheme: '', opaque: '', hasUser: false, host: '', path: '', rawPath: '', rawQuery: '', forceQuery: false, fragment: ''}
   let rest: string
   const hash = rawurl.indexOf('#')
@@ -115,7 +118,7 @@ function goParseUrl(rawurl: string): GoUrl {
 }
 
 /** Go 1.7 URL.String() for what the endpoint check lets through. */
-function goUrlString(u: GoUrl): string {
+export function goUrlString(u: GoUrl): string {
   let out = ''
   if (u.scheme !== '') out += u.scheme + ':'
   if (u.opaque !== '') out += u.opaque
