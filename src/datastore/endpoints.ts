@@ -1,9 +1,13 @@
-/** Parse one endpoint into a URL ("host:port" without a scheme means http). */
+/** Endpoints as Felix lists them (EtcdEndpoints, or EtcdScheme://EtcdAddr): parsing, and the form messages show. */
+import {UsageError} from '../errors.js'
+import type {DatastoreConnection} from './types.js'
+
 /** An endpoint as messages may show it: any user:password@ part replaced. */
 export function redactEndpoint(endpoint: string): string {
   return endpoint.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@')
 }
 
+/** Parse one endpoint into a URL ("host:port" without a scheme means http). */
 export function parseEndpoint(endpoint: string): URL {
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `http://${endpoint}`
   let url: URL

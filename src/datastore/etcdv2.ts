@@ -17,7 +17,9 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import {DatastoreError, WriteRefusedError} from '../errors.js'
 import {AttemptError, withFailover} from './failover.js'
-import {TlsMaterial, conflictError, endpointsOf, failureReason, isTlsFailure, loadTlsMaterial} from './tls.js'
+import {TlsMaterial, loadTlsMaterial} from './tls.js'
+import {endpointsOf} from './endpoints.js'
+import {conflictError, failureReason, isTlsFailure} from './failures.js'
 import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
 
 interface HttpResponse {

@@ -15,7 +15,9 @@ import type {Etcd3, IKeyValue, IOptions, IRangeResponse, ITxnResponse} from 'etc
 import {DatastoreError, WriteRefusedError} from '../errors.js'
 import {isConfigKey} from './snapshot.js'
 import {AttemptError, withFailover} from './failover.js'
-import {TlsMaterial, conflictError, endpointsOf, tlsReason, isFelixctlError, loadTlsMaterial} from './tls.js'
+import {TlsMaterial, loadTlsMaterial} from './tls.js'
+import {endpointsOf} from './endpoints.js'
+import {conflictError, isFelixctlError, tlsReason} from './failures.js'
 import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
 
 type Etcd3Module = typeof import('etcd3')

@@ -1,3 +1,11 @@
+/**
+ * The shared failure vocabulary of the etcd drivers: why an attempt failed (TLS or not), the
+ * one-line DatastoreError naming every endpoint tried, the deadline, the exit-7 conflict.
+ */
+import {DatastoreError, FelixctlError, WriteRefusedError} from '../errors.js'
+import {describeTlsFiles, type TlsMaterial} from './tls.js'
+import type {Kv} from './types.js'
+
 /** Error codes that mean the TLS handshake (or certificate checks) failed. */
 const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|ERR_OSSL_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|HOSTNAME_MISMATCH|ERR_SSL)/
 

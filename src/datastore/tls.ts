@@ -1,14 +1,14 @@
 /**
- * TLS material for the etcd drivers, and the shared failure vocabulary (endpoint
- * parsing, reasons, the one-line DatastoreError). No etcd client is imported here.
+ * TLS material for the etcd drivers (endpoints are in endpoints.ts, the failure vocabulary in
+ * failures.ts). No etcd client is imported here.
  *
  * Felix 2.0 (libcalico-go's etcd backend, transport.TLSInfo) reads EtcdCaFile,
  * EtcdCertFile and EtcdKeyFile whenever they are set, whatever the scheme, so a
  * named file that cannot be read is an error even for http endpoints.
  */
 import {readRegularFile} from '../lib/read-file.js'
-import {DatastoreError, FelixctlError, LocalIoError, UsageError, WriteRefusedError} from '../errors.js'
-import {DatastoreConnection, Kv} from './types.js'
+import {LocalIoError, UsageError} from '../errors.js'
+import {DatastoreConnection} from './types.js'
 
 export interface TlsMaterial {
   ca?: Buffer
