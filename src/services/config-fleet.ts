@@ -13,8 +13,8 @@ import {NotFoundError, UsageError} from '../errors.js'
 import {didYouMean} from '../lib/did-you-mean.js'
 import {CONFIG_PREFIX, HOST_PREFIX, Kv} from '../datastore/types.js'
 import {Origin, RawEntry, SourceName} from '../layers/types.js'
-import {getRegistry, requireParam} from '../params/index.js'
-import {goToLower, realFileProbe} from '../params/kinds.js'
+import {getRegistry, lookupParam, requireParam, sameParamName} from '../params/index.js'
+import {realFileProbe} from '../params/kinds.js'
 import {ParamDef, Registry, TypedValue} from '../params/types.js'
 import {FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Fatal} from '../resolve/types.js'
@@ -78,7 +78,7 @@ export function fleetParams(registry: Registry, names: string[] | undefined): Pa
 function stripFelixHostname(entries: readonly RawEntry[]): {kept: RawEntry[]; dropped: RawEntry[]} {
   const kept: RawEntry[] = []
   const dropped: RawEntry[] = []
-  for (const e of entries) (goToLower(e.key) === 'felixhostname' ? dropped : kept).push(e)
+  for (const e of entries) (sameParamName(e.key, 'FelixHostname') ? dropped : kept).push(e)
   return {kept, dropped}
 }
 
@@ -108,7 +108,7 @@ export function ownSettings(registry: Registry, params: readonly string[], entri
   const index = new Map(params.map((n, i) => [n, i]))
   const out: {i: number; s: OwnSetting}[] = []
   for (const {name, kv} of entries) {
-    const def = registry.byLowerName.get(goToLower(name))
+    const def = lookupParam(registry, name)
     const i = def ? index.get(def.name) : undefined
     if (def && i !== undefined) out.push({i, s: {name: def.name, key: name, raw: kv.value, origin: {type: 'etcd', key: kv.key}}})
   }

@@ -1,7 +1,7 @@
 /** `config get`, `config list` and `config explain`: options in, typed results out. */
 import {NotFoundError} from '../errors.js'
-import {envVarName, getRegistry, globalKey, hostKey, requireParam} from '../params/index.js'
-import {describeKind, goToLower, kindLabel} from '../params/kinds.js'
+import {envVarName, getRegistry, globalKey, hostKey, lookupParam, requireParam} from '../params/index.js'
+import {describeKind, kindLabel} from '../params/kinds.js'
 import {Fatal, ParamResolution, Resolution} from '../resolve/types.js'
 import {ConfigContextOptions, DatastoreRead, HostSelection, buildConfigContext, kernelHostnameFrom} from './config-context.js'
 import {FelixProcess, felixProcessJson} from './felix-process.js'
@@ -64,8 +64,8 @@ export interface ConfigExplainResult {
 
 export function configExplain(name: string, options: {felixVersion?: string; host?: string}): ConfigExplainResult {
   const registry = getRegistry(options.felixVersion)
-  const later = getRegistry().byLowerName.get(goToLower(name))
-  if (!registry.byLowerName.has(goToLower(name)) && later?.since) {
+  const later = lookupParam(getRegistry(), name)
+  if (!lookupParam(registry, name) && later?.since) {
     throw new NotFoundError(`${later.name} is not a Felix ${registry.felixVersion} parameter: it was added in Felix ${later.since}`, {hint: `felixctl config explain ${later.name} --felix-version ${later.since}`, code: 'unknown-param'})
   }
   const p = requireParam(registry, name)
