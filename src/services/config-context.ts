@@ -5,7 +5,7 @@
  */
 import {readRegularFile} from '../lib/read-file.js'
 import {hostname as osHostname} from 'node:os'
-import {DatastoreError, LocalIoError, UsageError, localIoErrorFrom} from '../errors.js'
+import {LocalIoError, UsageError} from '../errors.js'
 import {envEntries, parseEnvFile, processEnvVars} from '../layers/env.js'
 import {hostDirProblem} from '../layers/etcd.js'
 import {parseFelixCfg} from '../layers/felix-cfg.js'
@@ -15,12 +15,13 @@ import {realFileProbe} from '../params/kinds.js'
 import {FileProbe, Registry} from '../params/types.js'
 import {DatastoreLayerInput, FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Resolution} from '../resolve/types.js'
-import type {ConfigTree, Datastore, DatastoreConnection} from '../datastore/types.js'
+import type {ConfigTree} from '../datastore/types.js'
 import {withFelixProcess, type FelixProcessInput} from './felix-process.js'
+import {openFelixDatastore, type DatastoreOptions, type DatastoreRead, type FelixDatastore} from './felix-datastore.js'
+
+export type {DatastoreOptions, DatastoreRead} from './felix-datastore.js'
 
 export const DEFAULT_CONFIG_FILE = '/etc/calico/felix.cfg'
-/** §3: Felix 2.0 reads etcd through the v2 API; etcd 3.4 keeps the v2 and v3 key spaces apart. */
-export const V3_NOTE = 'note: Felix 2.0 reads etcd through the v2 API; these are the keys in the v3 store (--datastore-type etcdv3), which Felix itself does not see'
 /** Largest local file felixctl will read as a config or env file: Felix's own files are tiny. */
 export const MAX_LOCAL_FILE_BYTES = 64 * 1024 * 1024
 
@@ -37,20 +38,6 @@ export interface LocalSourceOptions {
   processEnv?: NodeJS.ProcessEnv
   /** An explicitly named config file may be missing (config set --layer file creates it). */
   configFileMayBeMissing?: boolean
-}
-
-export interface DatastoreOptions {
-  snapshot?: string
-  datastoreType?: 'etcdv2' | 'etcdv3' | 'kubernetes'
-  etcdEndpoints?: string[]
-  etcdCaFile?: string
-  etcdCertFile?: string
-  etcdKeyFile?: string
-  timeoutMs?: number
-  /** Show env and file layers when the datastore cannot be reached. */
-  allowPartial?: boolean
-  /** Read every host's config directory, not only the evaluated host's (validate --all-hosts). */
-  readAllHosts?: boolean
 }
 
 export interface ConfigContextOptions extends LocalSourceOptions, DatastoreOptions {
@@ -88,16 +75,6 @@ export interface LocalLayers {
   warnings: string[]
 }
 
-export interface DatastoreRead {
-  /** What felixctl read from: the snapshot path, the endpoints it connected to, or nothing. */
-  kind: 'etcdv2' | 'etcdv3' | 'snapshot' | 'kubernetes' | 'none'
-  endpoints: string[]
-  ready: string | null
-  /** Set when --allow-partial kept going without the datastore. */
-  unavailable?: string
-  tree?: ConfigTree
-}
-
 export interface ConfigContext {
   registry: Registry
   kernelHostname: string
@@ -105,6 +82,8 @@ export interface ConfigContext {
   process: FelixProcessInput | null
   local: LocalLayers
   datastoreRead: DatastoreRead
+  /** The rest of what opening the datastore gave (openFelixDatastore): where it was told to read, the Ready findings, the time. */
+  datastore: Pick<FelixDatastore, 'target' | 'readyProblem' | 'felixWaits' | 'elapsedMs'>
   resolution: Resolution
   hostSelection: HostSelection
   /** Human-readable notes for stderr (missing files, partial results, Ready flag). */
@@ -196,28 +175,6 @@ function shellWord(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`
 }
 
-/** Where felixctl connects: Felix's own settings from env + file, overridden by felixctl's flags. */
-export function connectionFor(resolution: Resolution, options: DatastoreOptions): DatastoreConnection {
-  const felixType = resolution.datastore.type
-  const type = options.datastoreType ?? (felixType === 'kubernetes' ? 'kubernetes' : 'etcdv2')
-  const endpoints = options.etcdEndpoints?.length ? options.etcdEndpoints : resolution.datastore.endpoints
-  const nonEmpty = (s?: string) => (s ? s : undefined)
-  return {
-    type,
-    endpoints,
-    caFile: nonEmpty(options.etcdCaFile ?? resolution.datastore.caFile),
-    certFile: nonEmpty(options.etcdCertFile ?? resolution.datastore.certFile),
-    keyFile: nonEmpty(options.etcdKeyFile ?? resolution.datastore.keyFile),
-    timeoutMs: options.timeoutMs ?? 5000,
-  }
-}
-
-export async function openConfiguredDatastore(resolution: Resolution, options: DatastoreOptions): Promise<Datastore> {
-  const {openDatastore} = await import('../datastore/index.js')
-  if (options.snapshot !== undefined) return openDatastore({type: 'snapshot', path: options.snapshot})
-  return openDatastore(connectionFor(resolution, options))
-}
-
 export function kernelHostnameFrom(host: string | undefined): string {
   const h = host ?? osHostname()
   if (host !== undefined) {
@@ -226,10 +183,6 @@ export function kernelHostnameFrom(host: string | undefined): string {
   }
   return h
 }
-
-/** Why Felix would wait at start-up with this Ready flag (one implementation, in the datastore package). */
-import {readyProblem} from '../datastore/index.js'
-export const readyWarning = readyProblem
 
 /** Resolve again with some layers replaced (what a `set` would leave behind). */
 export function resolveWith(ctx: ConfigContext, changes: {env?: RawEntry[]; file?: FileLayerInput; kvs?: ConfigTree['kvs']}, probe: FileProbe = realFileProbe()): Resolution {
@@ -262,46 +215,33 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
   const resolveWith = options.noLocal
     ? (datastore: DatastoreLayerInput) => resolveFelixConfig({registry, kernelHostname, env: [], file: local.file, datastore, probe: options.probe ?? realFileProbe()})
     : resolveLocalWith
-  let datastoreRead: DatastoreRead
-  let datastoreInput: DatastoreLayerInput
   const stoppedEarly = !options.noLocal && localOnly.fatal && ['file-load', 'env', 'file'].includes(localOnly.fatal.stage)
-  const wantsKubernetes = options.snapshot === undefined && (options.datastoreType ?? localOnly.datastore.type) === 'kubernetes'
-  if (wantsKubernetes) {
-    datastoreRead = {kind: 'kubernetes', endpoints: [], ready: null}
-    datastoreInput = {state: 'kubernetes'}
-    warnings.push('note: DatastoreType is kubernetes: the per-host and global etcd layers do not exist')
-  } else if (stoppedEarly && options.snapshot === undefined) {
-    // Felix never gets to connect; neither do we.
-    datastoreRead = {kind: 'none', endpoints: [], ready: null}
-    datastoreInput = {state: 'unavailable', reason: `Felix stops at the ${localOnly.fatal!.stage} stage before connecting`}
-  } else {
-    let ds: Datastore | undefined
-    try {
-      ds = await openConfiguredDatastore(localOnly, options)
-      // Only the directories this host's Felix reads (§3): global, and its own per-host one
-      // (every host's when FelixHostname resolves to "").
-      const tree = await ds.readConfig(options.readAllHosts ? undefined : {host: options.noLocal ? kernelHostname : localOnly.host})
-      datastoreRead = {kind: ds.kind, endpoints: [...ds.endpoints], ready: tree.ready, tree}
-      datastoreInput = {state: 'loaded', kvs: tree.kvs}
-      const rw = ds.kind === 'snapshot' ? null : readyWarning(tree.ready)
-      if (rw) warnings.push(`warning: ${rw}`)
-      if (ds.kind === 'etcdv3') warnings.push(V3_NOTE)
-    } catch (error) {
-      if (!(error instanceof DatastoreError) || !options.allowPartial) throw error
-      datastoreRead = {kind: 'none', endpoints: error.endpoint ? [error.endpoint] : [], ready: null, unavailable: error.message}
-      datastoreInput = {state: 'unavailable', reason: error.message}
-      warnings.push(`warning: ${error.message}; showing the env and file layers only (partial result)`)
-    } finally {
-      await ds?.close()
-    }
-  }
+  const opened = await openFelixDatastore({
+    localOnly,
+    options,
+    // Only the directories this host's Felix reads (§3): global, and its own per-host one
+    // (every host's when FelixHostname resolves to "").
+    scope: options.readAllHosts ? undefined : {host: options.noLocal ? kernelHostname : localOnly.host},
+    stopsBeforeConnecting: stoppedEarly ? `Felix stops at the ${localOnly.fatal!.stage} stage before connecting` : null,
+    onError: options.allowPartial ? 'partial' : 'throw',
+    view: 'config',
+  })
+  const datastoreRead = opened.read
+  warnings.push(...opened.warnings)
+  const datastoreInput: DatastoreLayerInput =
+    datastoreRead.kind === 'kubernetes'
+      ? {state: 'kubernetes'}
+      : datastoreRead.tree
+        ? {state: 'loaded', kvs: datastoreRead.tree.kvs}
+        : {state: 'unavailable', reason: datastoreRead.unavailable ?? `Felix stops at the ${localOnly.fatal?.stage} stage before connecting`}
   const resolution = stoppedEarly ? localOnly : resolveWith(datastoreInput)
   // The env reader's own notes (a variable given twice in different case) come first, in order.
   resolution.diagnostics.unshift(...local.envDiagnostics.map((d): Diagnostic => ({severity: d.severity, code: d.code, param: null, layer: 'env', origin: d.origin ?? null, message: d.message, hint: null})))
   if (datastoreRead.unavailable) {
     resolution.diagnostics.push(partialDiagnostic(datastoreRead.unavailable))
   }
-  return {registry, kernelHostname, process: options.felixProcess ?? null, local, datastoreRead, resolution, hostSelection: hostSelectionOf(resolution, kernelHostname, options), warnings}
+  const datastore = {target: opened.target, readyProblem: opened.readyProblem, felixWaits: opened.felixWaits, elapsedMs: opened.elapsedMs}
+  return {registry, kernelHostname, process: options.felixProcess ?? null, local, datastoreRead, datastore, resolution, hostSelection: hostSelectionOf(resolution, kernelHostname, options), warnings}
 }
 
 /** Where a local setting came from, for messages: `/etc/calico/felix.cfg:3` or `env FELIX_FELIXHOSTNAME`. */

@@ -18,8 +18,8 @@ import {realFileProbe} from '../params/kinds.js'
 import {ParamDef, Registry, TypedValue} from '../params/types.js'
 import {FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Fatal} from '../resolve/types.js'
-import type {Datastore} from '../datastore/types.js'
-import {ConfigContextOptions, DatastoreRead, openConfiguredDatastore, readLocalLayers, readyWarning} from './config-context.js'
+import {ConfigContextOptions, readLocalLayers} from './config-context.js'
+import {openFelixDatastore, type DatastoreRead} from './felix-datastore.js'
 import {withFelixProcess} from './felix-process.js'
 import {FleetCell, FleetEvaluator, HostEvaluation, sameTypedValue} from './fleet-eval.js'
 
@@ -162,24 +162,11 @@ export async function buildFleetContext(options: FleetOptions): Promise<FleetCon
   if (localOnly.fatal && options.snapshot === undefined && options.etcdEndpoints === undefined) {
     warnings.push(`warning: this machine's Felix would stop before connecting (${localOnly.fatal.message}); connecting with the settings it would have used`)
   }
-  let readFrom: FleetReadFrom
-  let kvs: Kv[] = []
-  if (options.snapshot === undefined && (options.datastoreType ?? localOnly.datastore.type) === 'kubernetes') {
-    readFrom = {kind: 'kubernetes', endpoints: [], ready: null}
-    warnings.push('note: DatastoreType is kubernetes: there are no etcd host directories to compare')
-  } else {
-    let ds: Datastore | undefined
-    try {
-      ds = await openConfiguredDatastore(localOnly, options)
-      const tree = await ds.readConfig()
-      kvs = tree.kvs
-      readFrom = {kind: ds.kind, endpoints: [...ds.endpoints], ready: tree.ready, revision: tree.revision}
-      const rw = ds.kind === 'snapshot' ? null : readyWarning(tree.ready)
-      if (rw) warnings.push(`warning: ${rw}`)
-    } finally {
-      await ds?.close()
-    }
-  }
+  const opened = await openFelixDatastore({localOnly, options, onError: 'throw', view: 'fleet'})
+  warnings.push(...opened.warnings)
+  const {tree, ...read} = opened.read
+  const kvs: Kv[] = tree?.kvs ?? []
+  const readFrom: FleetReadFrom = tree ? {...read, revision: tree.revision} : read
   const {globalKvs, byHost} = groupFleetKvs(kvs)
 
   let env: readonly RawEntry[] = []

@@ -19,7 +19,8 @@ import {ParamDef, TypedValue} from '../params/types.js'
 import {FileLayerInput} from '../resolve/resolve.js'
 import {Fatal, Resolution} from '../resolve/types.js'
 import type {Kv} from '../datastore/types.js'
-import {ConfigContext, ConfigContextOptions, DEFAULT_CONFIG_FILE, buildConfigContext, localOriginText, openConfiguredDatastore, resolveWith} from './config-context.js'
+import {ConfigContext, ConfigContextOptions, DEFAULT_CONFIG_FILE, buildConfigContext, localOriginText, resolveWith} from './config-context.js'
+import {openConfiguredDatastore} from './felix-datastore.js'
 
 export type WriteLayer = 'global' | 'host' | 'file' | 'env'
 

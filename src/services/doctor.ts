@@ -98,7 +98,6 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   const results = []
   // One read of the datastore (every host directory) serves the config and datastore parts:
   // an unreachable etcd costs one --etcd-timeout, not one per part.
-  const t0 = Date.now()
   let ctx: ConfigContext | FelixctlError
   try {
     ctx = await buildConfigContext({...options, allowPartial: true, readAllHosts: true})
@@ -106,7 +105,6 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     if (!(error instanceof FelixctlError)) throw error
     ctx = error
   }
-  const elapsedMs = Date.now() - t0
   const shared = <T>(use: (c: ConfigContext) => T): T => {
     if (ctx instanceof FelixctlError) throw ctx
     return use(ctx)
@@ -124,7 +122,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     await part<DatastoreStatusResult>(
       'datastore',
       // Felix would stop before connecting (a broken felix.cfg): the context did not read etcd, so look here.
-      () => shared((c) => datastoreStatusOfContext(c, options, elapsedMs)) ?? datastoreStatus(options),
+      () => shared((c) => datastoreStatusOfContext(c)) ?? datastoreStatus(options),
       (r) => r.exitCode,
       (r) => {
         const out: DoctorFinding[] = []
