@@ -7,6 +7,7 @@ import {hostEntries, hostsWithConfig} from '../layers/etcd.js'
 import {Diagnostic, Fatal, Resolution} from '../resolve/types.js'
 import {resolveFelixConfig} from '../resolve/resolve.js'
 import {realFileProbe} from '../params/kinds.js'
+import {checkExit} from './exit-codes.js'
 import {ConfigContext, ConfigContextOptions, HostSelection, buildConfigContext, selectionFlags} from './config-context.js'
 
 export interface Problem extends Diagnostic {
@@ -108,7 +109,7 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
   const strict = Boolean(options.strict)
   const failed = counts.error > 0 || (strict && counts.warning > 0)
   const status = ctx.datastoreRead.unavailable ? 'not-checked' : failed ? 'failed' : 'ok'
-  const exitCode = status === 'not-checked' ? 5 : failed ? 3 : 0
+  const exitCode = checkExit(status, 'datastore')
   return {felixVersion: ctx.registry.felixVersion, hosts, hostSelection: options.allHosts ? null : ctx.hostSelection, fatal, problems, counts, strict, status, exitCode, warnings}
 }
 

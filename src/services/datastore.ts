@@ -5,6 +5,7 @@ import {ConfigContext, ConfigContextOptions, resolveLocal} from './config-contex
 import {Resolution} from '../resolve/types.js'
 import {withFelixProcess} from './felix-process.js'
 import {openFelixDatastore, type FelixDatastore} from './felix-datastore.js'
+import {reachExit} from './exit-codes.js'
 
 export interface DatastoreStatusResult {
   type: string
@@ -34,10 +35,10 @@ function statusOf(opened: Pick<FelixDatastore, 'read' | 'target' | 'readyProblem
   const apiVersion = type === 'snapshot' ? 'snapshot' : type === 'etcdv3' ? 'v3' : type === 'etcdv2' ? 'v2' : 'none'
   const base = {type, endpoints, apiVersion, ready: null, readyProblem: null, globalKeys: 0, hostsWithConfig: 0, hostKeys: 0, revision: null, elapsedMs} as const
   if (opened.read.kind === 'kubernetes') {
-    return {...base, reachable: false, error: 'DatastoreType is kubernetes: Felix 2.0 reads no configuration from etcd', elapsedMs: 0, exitCode: 0}
+    return {...base, reachable: false, error: 'DatastoreType is kubernetes: Felix 2.0 reads no configuration from etcd', elapsedMs: 0, exitCode: reachExit(true)}
   }
   const tree = opened.read.tree
-  if (!tree) return {...base, reachable: false, error: opened.read.unavailable ?? '', exitCode: 5}
+  if (!tree) return {...base, reachable: false, error: opened.read.unavailable ?? '', exitCode: reachExit(false)}
   const globalKeys = tree.kvs.filter((kv) => kv.key.startsWith('/calico/v1/config/')).length
   return {
     ...base,
@@ -50,7 +51,7 @@ function statusOf(opened: Pick<FelixDatastore, 'read' | 'target' | 'readyProblem
     hostsWithConfig: hostsWithConfig(tree.kvs).length,
     hostKeys: tree.kvs.length - globalKeys,
     revision: tree.revision ?? null,
-    exitCode: 0,
+    exitCode: reachExit(true),
   }
 }
 

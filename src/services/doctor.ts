@@ -1,7 +1,7 @@
 /**
  * `felixctl doctor`: the configuration validation, the datastore status, the conntrack check and
  * (when the OpenStack files exist, or asked for) the OpenStack check, in one summary with a line
- * per finding and the command that fixes it. The exit code is the worst of the parts.
+ * per finding and the command that fixes it. The exit code is the worst of the parts (worstExit: a documented order).
  */
 import {existsSync} from 'node:fs'
 import {FelixctlError} from '../errors.js'
@@ -13,6 +13,7 @@ import {datastoreStatus, datastoreStatusOfContext, DatastoreStatusResult} from '
 import {checkSysctl} from './sysctl/check.js'
 import type {SysctlCheckResult} from './sysctl/model.js'
 import {openstackCheck, OpenStackCheckResult} from './openstack-check.js'
+import {worstExit} from './exit-codes.js'
 
 export type DoctorPartName = 'config' | 'datastore' | 'sysctl' | 'openstack'
 
@@ -170,5 +171,5 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   const findings = results.flatMap((r) => r.findings)
   const fp = options.felixProcess
   if (fp?.versionNote) findings.unshift({part: 'config', severity: 'warning', code: 'felix-version-differs', message: fp.versionNote, fix: null})
-  return {host: options.host ?? fp?.hostname ?? null, ...(fp ? {process: felixProcessJson(fp)} : {}), parts, findings, exitCode: Math.max(0, ...parts.map((p) => p.exitCode))}
+  return {host: options.host ?? fp?.hostname ?? null, ...(fp ? {process: felixProcessJson(fp)} : {}), parts, findings, exitCode: worstExit(parts.map((p) => p.exitCode))}
 }

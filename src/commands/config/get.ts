@@ -6,6 +6,7 @@ import {outputFlag} from '../../cli/flags.js'
 import {colourEnabled} from '../../render/format.js'
 import {paramDiagnostics, renderConfigGet, renderDiagnostics} from '../../render/config.js'
 import {configGet} from '../../services/config-query.js'
+import {problemExit} from '../../services/exit-codes.js'
 
 export default class ConfigGet extends FelixctlCommand {
   static override summary = 'Show the value Felix uses for one parameter, where it comes from, and every layer that sets it.'
@@ -41,7 +42,7 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
       const mine = paramDiagnostics(result)
       if (mine.length) this.err(renderDiagnostics(mine, colourEnabled(process.stderr)))
     }
-    this.finish(result.fatal ? 3 : 0)
+    this.finish(problemExit(Boolean(result.fatal)))
     return result
   }
 
@@ -51,7 +52,7 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
     const result = await configGetAllHosts(name, {...configContextOptions(flags), withLocal: flags['with-local']})
     for (const w of result.warnings) this.err(w)
     this.out(await renderFleetGet(result, flags.output, colourEnabled()))
-    this.finish(result.fatal.length || result.global.fatal ? 3 : 0)
+    this.finish(problemExit(result.fatal.length > 0 || Boolean(result.global.fatal)))
     return result
   }
 }

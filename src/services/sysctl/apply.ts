@@ -2,6 +2,7 @@
 import {accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, statSync, symlinkSync, unlinkSync, writeSync} from 'node:fs'
 import {posix} from 'node:path'
 import {LocalIoError, UsageError, WriteRefusedError, localIoErrorFrom} from '../../errors.js'
+import {problemExit} from '../exit-codes.js'
 import {readForEdit, writeAtomic, type FileSnapshot} from '../../lib/atomic-write.js'
 import {normalizeSysctlKey, parseKernelInt, setSysctlValue} from '../../formats/sysctl-conf.js'
 import {fileDiff, unifiedDiff} from '../../lib/diff.js'
@@ -257,9 +258,9 @@ export async function applySysctl(options: SysctlApplyOptions): Promise<SysctlAp
   // (persistence with --no-persist, the module at boot with --no-load-module, which is warned about above).
   const optedOut = (p: SysctlProblem) => (options.noPersist && (p.layer === 'persisted' || p.layer === 'module')) || (options.loadModule === false && p.layer === 'module')
   const failing = (c: SysctlCheckResult) => c.problems.some((p) => p.severity === 'error' && !optedOut(p))
-  result.exitCode = failing(planned_after) ? 3 : 0
+  result.exitCode = problemExit(failing(planned_after))
   if (options.dryRun || !result.changed) return result
-  if (options.confirm && !(await options.confirm(result))) return {...result, aborted: true, changed: false, after: before, exitCode: failing(before) ? 3 : 0}
+  if (options.confirm && !(await options.confirm(result))) return {...result, aborted: true, changed: false, after: before, exitCode: problemExit(failing(before))}
 
   // 6. Execute: modprobe, live value, then files; undo what was done when a later step fails.
   const undo: (() => void)[] = []
@@ -291,7 +292,7 @@ export async function applySysctl(options: SysctlApplyOptions): Promise<SysctlAp
     throw error
   }
   result.after = checkTree(new SysctlTree(tree.root), value)
-  result.exitCode = failing(result.after) ? 3 : 0
+  result.exitCode = problemExit(failing(result.after))
   return result
 }
 

@@ -1,6 +1,7 @@
 /** `sysctl check`: the live values, who wins at boot and under `sysctl --system`, the module at boot. */
 import {accessSync, constants, statSync} from 'node:fs'
 import {CheckFailedError, LocalIoError} from '../../errors.js'
+import {problemExit} from '../exit-codes.js'
 import {parseKernelInt, parseModuleList, parseSysctlConf} from '../../formats/sysctl-conf.js'
 import {readRegularFile} from '../../lib/read-file.js'
 import {CONNTRACK_MAX_KEY, RECOMMENDED_CONNTRACK_MAX, KERNEL_INT_MAX, DEFAULT_DROP_IN, MODULES_LOAD_ENTRY, SYSCTL_CONF, PROC_DIR, USAGE_WARN_PERCENT, BYTES_PER_ENTRY, CONNTRACK_MODULES, SysctlProblem, SysctlLive, SysctlWinner, SysctlDefinitionStatus, SysctlDefinition, SysctlCheckResult, SysctlCheckOptions} from './model.js'
@@ -212,7 +213,7 @@ export function checkTree(tree: SysctlTree, recommended: number): SysctlCheckRes
     moduleAtBoot,
     ...(udevRule ? {udevRule} : {}),
     problems,
-    exitCode: hasError ? 3 : 0,
+    exitCode: problemExit(hasError),
   }
 }
 
