@@ -20,7 +20,7 @@ import {FileLayerInput} from '../resolve/resolve.js'
 import {Fatal, Resolution} from '../resolve/types.js'
 import type {Kv} from '../datastore/types.js'
 import {ConfigContext, ConfigContextOptions, DEFAULT_CONFIG_FILE, buildConfigContext, localOriginText, resolveWith} from './config-context.js'
-import {openConfiguredDatastore} from './felix-datastore.js'
+import {openConfiguredDatastore, openFelixDatastore} from './felix-datastore.js'
 
 export type WriteLayer = 'global' | 'host' | 'file' | 'env'
 
@@ -364,13 +364,8 @@ function refuseOtherHostDirectory(ctx: ConfigContext, options: ConfigWriteOption
 async function newHostDirectory(ctx: ConfigContext, options: ConfigWriteOptions, host: string): Promise<ConfigWritePlan['newHost']> {
   const prefix = hostKey(host, '')
   if ((ctx.datastoreRead.tree?.kvs ?? []).some((kv) => kv.key.startsWith(prefix))) return null
-  const ds = await openConfiguredDatastore(ctx.resolution, options)
-  let hosts: string[]
-  try {
-    hosts = hostsWithConfig((await ds.readConfig()).kvs)
-  } finally {
-    await ds.close()
-  }
+  const {read} = await openFelixDatastore({localOnly: ctx.resolution, options, onError: 'throw', view: 'status'})
+  const hosts = hostsWithConfig(read.tree?.kvs ?? [])
   return {host, suggestions: didYouMean(host, hosts), hostCount: hosts.length}
 }
 
