@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Golden outputs of the built CLI (issue 16: restructuring without behaviour changes).
 // Each case in test/fixtures/golden/cases.json is run with bin/run.js from the repository root,
-// in a clean environment (PATH and HOME only), and its stdout, stderr (the repository root
-// replaced by <ROOT>; datastore status's elapsedMs by a placeholder) and exit code are kept under test/fixtures/golden/out/.
-// test/e2e/golden-json.test.ts compares the current outputs against them byte for byte.
+// in a clean environment (PATH and HOME only). Its stdout (the JSON document) is kept as
+// test/fixtures/golden/out/<name>.json; its exit code and stderr (the repository root replaced by
+// <ROOT>) in test/fixtures/golden/exits.json. datastore status's elapsedMs, the one field that
+// measures time, is replaced by a placeholder. test/e2e/golden-json.test.ts compares the current
+// outputs against these files byte for byte.
 //
 // Usage: node scripts/golden.mjs            write the files (only on purpose: they are the baseline)
 //        node scripts/golden.mjs --check    compare, print the differing cases, exit 1 if any
@@ -15,8 +17,9 @@ import {join} from 'node:path'
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const GOLDEN = join(ROOT, 'test/fixtures/golden')
 export const CASES = JSON.parse(readFileSync(join(GOLDEN, 'cases.json'), 'utf8'))
+const EXITS = join(GOLDEN, 'exits.json')
 
-/** Run one case; the result as the text kept in the golden file. */
+/** Run one case: {stdout, stderr, code} as kept in the golden files. */
 export function runCase(c) {
   const r = spawnSync(process.execPath, ['--', join(ROOT, 'bin/run.js'), ...c.args], {
     cwd: ROOT,
@@ -26,34 +29,40 @@ export function runCase(c) {
   })
   const root = ROOT.replace(/\/$/, '')
   return {
-    // The one field that measures time (datastore status) is not a behaviour.
     stdout: r.stdout.replace(/"elapsedMs": \d+/g, '"elapsedMs": "<elapsed>"'),
     stderr: r.stderr.split(root).join('<ROOT>'),
-    code: String(r.status ?? r.signal) + '\n',
+    code: r.status ?? r.signal,
   }
 }
 
-export function goldenPaths(c) {
-  const base = join(GOLDEN, 'out', c.name)
-  return {stdout: base + '.stdout.json', stderr: base + '.stderr.txt', code: base + '.code'}
+/** The kept outputs of one case, or null for a case that has none yet. */
+export function golden(c) {
+  const path = join(GOLDEN, 'out', `${c.name}.json`)
+  const exits = existsSync(EXITS) ? JSON.parse(readFileSync(EXITS, 'utf8')) : {}
+  if (!existsSync(path) || !exits[c.name]) return null
+  return {stdout: readFileSync(path, 'utf8'), stderr: exits[c.name].stderr, code: exits[c.name].code}
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const check = process.argv.includes('--check')
-  mkdirSync(join(GOLDEN, 'out'), {recursive: true})
   let bad = 0
+  const exits = {}
+  mkdirSync(join(GOLDEN, 'out'), {recursive: true})
   for (const c of CASES) {
     const got = runCase(c)
-    const paths = goldenPaths(c)
-    for (const k of ['stdout', 'stderr', 'code']) {
-      if (check) {
-        const want = existsSync(paths[k]) ? readFileSync(paths[k], 'utf8') : null
-        if (want !== got[k]) {
+    if (check) {
+      const want = golden(c)
+      for (const k of ['stdout', 'stderr', 'code']) {
+        if (want?.[k] !== got[k]) {
           bad++
           console.log(`differs: ${c.name} ${k}`)
         }
-      } else writeFileSync(paths[k], got[k])
+      }
+    } else {
+      writeFileSync(join(GOLDEN, 'out', `${c.name}.json`), got.stdout)
+      exits[c.name] = {code: got.code, stderr: got.stderr}
     }
   }
   if (check) process.exit(bad ? 1 : 0)
+  writeFileSync(EXITS, JSON.stringify(exits, null, 1) + '\n')
 }
