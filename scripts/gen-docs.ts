@@ -15,7 +15,7 @@
 import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join, relative, sep} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
-import {describeKind, envVarName, getRegistry, globalKey, hostKey, kindLabel, SUPPORTED_FELIX_VERSIONS, type ParamDef, type Registry} from '../src/params/index.js'
+import {describeKind, envVarName, getRegistry, globalKey, hostKey, kindLabel, lookupParam, SUPPORTED_FELIX_VERSIONS, type ParamDef, type Registry} from '../src/params/index.js'
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const GENERATED_FILES = ['docs/parameters.md', 'docs/commands.md'] as const
@@ -456,7 +456,7 @@ function renderParam(p: ParamDef, lines: string[]): void {
 export function renderParametersDoc(): string {
   const latest: Registry = getRegistry(SUPPORTED_FELIX_VERSIONS[SUPPORTED_FELIX_VERSIONS.length - 1])
   const first: Registry = getRegistry(SUPPORTED_FELIX_VERSIONS[0])
-  const missingInFirst = latest.params.filter((p) => !first.byLowerName.has(p.name.toLowerCase()))
+  const missingInFirst = latest.params.filter((p) => !lookupParam(first, p.name))
   const lines: string[] = [
     '# Felix parameters',
     '',

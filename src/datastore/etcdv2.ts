@@ -17,7 +17,9 @@ import {DatastoreError, WriteRefusedError} from '../errors.js'
 import {AttemptError, withFailover} from './failover.js'
 import {HttpResponse, httpRequest, schemeMismatch} from './http.js'
 import {isConfigKey} from './snapshot.js'
-import {TlsMaterial, conflictError, endpointsOf, failureReason, loadTlsMaterial} from './tls.js'
+import {TlsMaterial, loadTlsMaterial} from './tls.js'
+import {endpointsOf} from './endpoints.js'
+import {conflictError, failureReason} from './failures.js'
 import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
 
 interface V2Node {

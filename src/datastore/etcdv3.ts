@@ -19,8 +19,10 @@ import {DatastoreError, WriteRefusedError} from '../errors.js'
 import {isConfigKey} from './snapshot.js'
 import {AttemptError, withFailover} from './failover.js'
 import {GrpcStatusError, decodeRange, decodeTxnOfRanges, encodeRange, encodeTxnOfRanges, grpcUnary} from './grpc-read.js'
-import {TlsMaterial, conflictError, endpointsOf, failureReason, tlsReason, isFelixctlError, loadTlsMaterial} from './tls.js'
 import {schemeMismatch as schemeMismatchV3} from './http.js'
+import {TlsMaterial, loadTlsMaterial} from './tls.js'
+import {endpointsOf} from './endpoints.js'
+import {conflictError, failureReason, isFelixctlError, tlsReason} from './failures.js'
 import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
 
 type Etcd3Module = typeof import('etcd3')

@@ -4,7 +4,8 @@
  * endpoint that failed (and why) in one DatastoreError. What an attempt is (an HTTP
  * request, a gRPC call with its own timer) stays with each driver.
  */
-import {AttemptFailure, TlsMaterial, isFelixctlError, remaining, unreachableError} from './tls.js'
+import type {TlsMaterial} from './tls.js'
+import {AttemptFailure, isFelixctlError, remaining, unreachableError} from './failures.js'
 
 /** A failed attempt at one endpoint that should make us try the next one. */
 export class AttemptError extends Error {

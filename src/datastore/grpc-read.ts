@@ -17,7 +17,8 @@
  */
 import * as http2 from 'node:http2'
 import {AttemptError} from './failover.js'
-import {TlsMaterial, failureReason, isTlsFailure} from './tls.js'
+import {TlsMaterial} from './tls.js'
+import {failureReason, isTlsFailure} from './failures.js'
 
 /** mvccpb.KeyValue, as the reads need it. */
 export interface RawKv {

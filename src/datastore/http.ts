@@ -7,7 +7,8 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 import {AttemptError} from './failover.js'
-import {TlsMaterial, failureReason, isTlsFailure} from './tls.js'
+import {TlsMaterial} from './tls.js'
+import {failureReason, isTlsFailure} from './failures.js'
 
 export interface HttpResponse {
   status: number

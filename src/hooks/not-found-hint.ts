@@ -5,9 +5,10 @@
  */
 import type {Hook} from '@oclif/core/hooks'
 import {didYouMean} from '../lib/did-you-mean.js'
+import {notFoundPluginAsks} from '../cli/prompts.js'
 
 const hook: Hook<'command_not_found'> = async function (opts) {
-  if (process.stdin.isTTY) return
+  if (notFoundPluginAsks()) return
   const ids = opts.config.commands.filter((c) => !c.hidden).map((c) => c.id)
   // Compare as many words as the closest command ids have (`confg:get:X` -> `confg:get`).
   const words = opts.id.split(':')

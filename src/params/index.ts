@@ -29,13 +29,32 @@ function compareVersions(a: string, b: string): number {
   return 0
 }
 
+/**
+ * The one name lookup: each registry's parameters by Go-lower-cased name (Felix matches names
+ * with strings.ToLower, src/lib/go-lower.ts). Private: every lookup goes through lookupParam.
+ * Built on first use for registries made elsewhere (subRegistry).
+ */
+const lowerNames = new WeakMap<Registry, ReadonlyMap<string, ParamDef>>()
+
+function lowerNameMap(registry: Registry): ReadonlyMap<string, ParamDef> {
+  let map = lowerNames.get(registry)
+  if (!map) {
+    const m = new Map<string, ParamDef>()
+    for (const param of registry.params) {
+      const lower = goToLower(param.name)
+      if (m.has(lower)) throw new Error(`Felix ${registry.felixVersion} registry: duplicate parameter ${param.name}`)
+      m.set(lower, param)
+    }
+    lowerNames.set(registry, (map = m))
+  }
+  return map
+}
+
 function buildRegistry(version: string, all: readonly ParamDef[]): Registry {
   const params = all.filter((param) => param.since === undefined || compareVersions(param.since, version) <= 0)
-  const byLowerName = new Map<string, ParamDef>()
+  const registry: Registry = {felixVersion: version, params}
+  lowerNameMap(registry)
   for (const param of params) {
-    const lower = goToLower(param.name)
-    if (byLowerName.has(lower)) throw new Error(`Felix ${version} registry: duplicate parameter ${param.name}`)
-    byLowerName.set(lower, param)
     if (param.defaultValidated && param.default !== '') {
       const parsed = parseKind(param.kind, param.default, EMPTY_PROBE)
       if (!parsed.ok) {
@@ -43,7 +62,12 @@ function buildRegistry(version: string, all: readonly ParamDef[]): Registry {
       }
     }
   }
-  return {felixVersion: version, params, byLowerName}
+  return registry
+}
+
+/** A registry of some of `registry`'s parameters (the fleet evaluator resolves one parameter at a time). */
+export function subRegistry(registry: Registry, params: readonly ParamDef[]): Registry {
+  return {felixVersion: registry.felixVersion, params}
 }
 
 const cache = new Map<string, Registry>()
@@ -64,14 +88,22 @@ export function getRegistry(version: string = DEFAULT_FELIX_VERSION): Registry {
   return registry
 }
 
-/** Look a parameter up by name, case-insensitively (as Felix does); undefined when unknown. */
-export function findParam(registry: Registry, name: string): ParamDef | undefined {
-  return registry.byLowerName.get(goToLower(name))
+/**
+ * Look a parameter up by name, case-insensitively with Go's strings.ToLower (as Felix does);
+ * undefined when unknown. The one lookup of a parameter by name.
+ */
+export function lookupParam(registry: Registry, name: string): ParamDef | undefined {
+  return lowerNameMap(registry).get(goToLower(name))
 }
 
-/** Like findParam, but an unknown name is a NotFoundError (exit 4) with a did-you-mean. */
+/** Whether two spellings name the same parameter as Felix compares them (Go's strings.ToLower of both). */
+export function sameParamName(a: string, b: string): boolean {
+  return a === b || goToLower(a) === goToLower(b)
+}
+
+/** Like lookupParam, but an unknown name is a NotFoundError (exit 4) with a did-you-mean. */
 export function requireParam(registry: Registry, name: string): ParamDef {
-  const param = findParam(registry, name)
+  const param = lookupParam(registry, name)
   if (param) return param
   const close = didYouMean(
     name,

@@ -79,6 +79,4 @@ export interface ParamDef {
 export interface Registry {
   felixVersion: string
   params: readonly ParamDef[]
-  /** Lookup by lower-cased name. */
-  byLowerName: ReadonlyMap<string, ParamDef>
 }

@@ -3,7 +3,8 @@
  * calico-upgrade's own rules, transcribed from libcalico-go (sources in v3-felixconfig.ts), so
  * the two can be run side by side and every difference explained.
  */
-import {goParseFloat, goParseInt, goParseUint, goToLower} from './kinds.js'
+import {goToLower} from './kinds.js'
+import {goParseFloat, goParseInt, goParseUint} from './go/strconv.js'
 import type {ParamDef, TypedValue} from './types.js'
 import {
   CLUSTER_INFORMATION_FIELDS,

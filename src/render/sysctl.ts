@@ -1,5 +1,6 @@
 /** Pure renderers for `sysctl check` and `sysctl apply`: (result, format) -> string. */
-import type {SysctlApplyResult, SysctlCheckResult, SysctlProblem, SysctlWinner} from '../services/sysctl.js'
+import type {SysctlCheckResult, SysctlProblem, SysctlWinner} from '../services/sysctl/model.js'
+import type {SysctlApplyResult} from '../services/sysctl/apply.js'
 import {showMessage, terminalText} from './config.js'
 import {showField, showQuoted} from './escape.js'
 import {painter, renderKeyValues, renderTable, type Painter} from './format.js'

@@ -12,8 +12,9 @@
 import {Kv} from '../datastore/types.js'
 import {globalEntries, hostEntries} from '../layers/etcd.js'
 import {LayerDiagnostic, LayerName, Origin, RawEntry} from '../layers/types.js'
-import {goQuote, goToLower, parseKind, zeroValue} from '../params/kinds.js'
-import {defaultValue} from '../params/index.js'
+import {goToLower, parseKind, zeroValue} from '../params/kinds.js'
+import {goQuote} from '../params/go/quote.js'
+import {defaultValue, lookupParam} from '../params/index.js'
 import {FileProbe, ParamDef, Registry, TypedValue} from '../params/types.js'
 import {didYouMean} from '../lib/did-you-mean.js'
 import {DatastoreSettings, Diagnostic, EntryStatus, Fatal, FatalStage, LayerStatus, ParamResolution, Resolution, UnknownEntry} from './types.js'
@@ -72,7 +73,7 @@ function asGoMap(entries: readonly RawEntry[]): RawEntry[] {
 
 export function resolveFelixConfig(input: ResolveInput): Resolution {
   const {registry, probe} = input
-  const paramOf = (key: string) => registry.byLowerName.get(goToLower(key))
+  const paramOf = (key: string) => lookupParam(registry, key)
   const outcomes = new Map<RawEntry, Outcome>()
 
   const classify = (e: RawEntry): Outcome => {
@@ -282,7 +283,7 @@ function buildResolution(a: BuildArgs): Resolution {
   const unknownAll: RawEntry[] = []
   for (const [, entries] of layers) {
     for (const e of entries) {
-      const p = registry.byLowerName.get(goToLower(e.key))
+      const p = lookupParam(registry, e.key)
       if (!p) unknownAll.push(e)
       else byParam.set(p.name, [...(byParam.get(p.name) ?? []), e])
     }
@@ -451,7 +452,7 @@ function buildResolution(a: BuildArgs): Resolution {
       .filter(([layer]) => layer === a.fatal!.layer)
       .flatMap(([, entries]) => entries)
       .filter((e) => a.classify(e).kind === 'fatal')
-    const names = [...new Set(candidates.map((e) => registry.byLowerName.get(goToLower(e.key))?.name ?? e.key))]
+    const names = [...new Set(candidates.map((e) => lookupParam(registry, e.key)?.name ?? e.key))]
     if (names.length > 1) {
       diag({
         severity: 'warning',

@@ -5,7 +5,7 @@
  */
 import {readRegularFile} from '../lib/read-file.js'
 import {hostname as osHostname} from 'node:os'
-import {DatastoreError, LocalIoError, UsageError, localIoErrorFrom} from '../errors.js'
+import {LocalIoError, UsageError} from '../errors.js'
 import {envEntries, parseEnvFile, processEnvVars} from '../layers/env.js'
 import {hostDirProblem} from '../layers/etcd.js'
 import {parseFelixCfg} from '../layers/felix-cfg.js'
@@ -15,13 +15,13 @@ import {realFileProbe} from '../params/kinds.js'
 import {FileProbe, Registry} from '../params/types.js'
 import {DatastoreLayerInput, FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Resolution} from '../resolve/types.js'
-import type {ConfigTree, Datastore} from '../datastore/types.js'
-import {ConnectionOrigin, ConnectionSources, Sourced, SourcedConnection, needsCalicoctl, pickConnectionPart, readCalicoctlSettings} from '../datastore/calicoctl-settings.js'
+import type {ConfigTree} from '../datastore/types.js'
 import {withFelixProcess, type FelixProcessInput} from './felix-process.js'
+import {openFelixDatastore, type DatastoreOptions, type DatastoreRead, type FelixDatastore} from './felix-datastore.js'
+
+export type {DatastoreOptions, DatastoreRead} from './felix-datastore.js'
 
 export const DEFAULT_CONFIG_FILE = '/etc/calico/felix.cfg'
-/** docs/reference/felix-2.0-config.md §3.5: Felix 2.0 reads etcd through the v2 API; etcd 3.4 keeps the v2 and v3 key spaces apart. */
-export const V3_NOTE = 'note: Felix 2.0 reads etcd through the v2 API; these are the keys in the v3 store (--datastore-type etcdv3), which Felix itself does not see'
 /** Largest local file felixctl will read as a config or env file: Felix's own files are tiny. */
 export const MAX_LOCAL_FILE_BYTES = 64 * 1024 * 1024
 
@@ -40,22 +40,6 @@ export interface LocalSourceOptions {
   configFileMayBeMissing?: boolean
 }
 
-export interface DatastoreOptions {
-  snapshot?: string
-  datastoreType?: 'etcdv2' | 'etcdv3' | 'kubernetes'
-  etcdEndpoints?: string[]
-  etcdCaFile?: string
-  etcdCertFile?: string
-  etcdKeyFile?: string
-  /** --calicoctl-config: calicoctl's own settings file (default /etc/calico/calicoctl.cfg, read only where Felix's settings are absent). */
-  calicoctlConfig?: string
-  timeoutMs?: number
-  /** Show env and file layers when the datastore cannot be reached. */
-  allowPartial?: boolean
-  /** Read every host's config directory, not only the evaluated host's (validate --all-hosts). */
-  readAllHosts?: boolean
-}
-
 export interface ConfigContextOptions extends LocalSourceOptions, DatastoreOptions {
   /** The kernel hostname of the node being evaluated (default: this machine's). */
   host?: string
@@ -68,7 +52,7 @@ export interface ConfigContextOptions extends LocalSourceOptions, DatastoreOptio
   noLocal?: boolean
 }
 
-/** Which host directory was evaluated, and why (docs/reference/contracts.md §4). */
+/** Which host directory was evaluated, and why (contracts: Hosts). */
 export interface HostSelection {
   /** The kernel hostname evaluated: --host, or this machine's. */
   kernelHostname: string
@@ -91,16 +75,6 @@ export interface LocalLayers {
   warnings: string[]
 }
 
-export interface DatastoreRead {
-  /** What felixctl read from: the snapshot path, the endpoints it connected to, or nothing. */
-  kind: 'etcdv2' | 'etcdv3' | 'snapshot' | 'kubernetes' | 'none'
-  endpoints: string[]
-  ready: string | null
-  /** Set when --allow-partial kept going without the datastore. */
-  unavailable?: string
-  tree?: ConfigTree
-}
-
 export interface ConfigContext {
   registry: Registry
   kernelHostname: string
@@ -108,6 +82,8 @@ export interface ConfigContext {
   process: FelixProcessInput | null
   local: LocalLayers
   datastoreRead: DatastoreRead
+  /** The rest of what opening the datastore gave (openFelixDatastore): where it was told to read, the Ready findings, the time. */
+  datastore: Pick<FelixDatastore, 'target' | 'readyProblem' | 'felixWaits' | 'elapsedMs' | 'connection'>
   resolution: Resolution
   hostSelection: HostSelection
   /** Human-readable notes for stderr (missing files, partial results, Ready flag). */
@@ -147,7 +123,7 @@ export function readLocalLayers(options: LocalSourceOptions): LocalLayers {
       content = readLocalFile(path, 'config file')
     } catch (error) {
       if (error instanceof LocalIoError && /no such file/.test(error.message)) {
-        // felix-2.0-config.md §3.2: a missing default file is no file; a file named explicitly (-c or FELIXCTL_CONFIG_FILE)
+        // §3: a missing default file is no file; a file named explicitly (-c or FELIXCTL_CONFIG_FILE)
         // must exist (exit 6), unless the command is about to create it.
         if (options.configFile !== undefined && !options.configFileMayBeMissing) {
           throw new LocalIoError(`config file ${path} does not exist (named with -c/--config-file or FELIXCTL_CONFIG_FILE)`, {
@@ -192,73 +168,11 @@ export function selectionFlags(o: ConfigContextOptions, host: string | null | un
   add('--etcd-ca-file', o.etcdCaFile)
   add('--etcd-cert-file', o.etcdCertFile)
   add('--etcd-key-file', o.etcdKeyFile)
-  add('--calicoctl-config', o.calicoctlConfig)
   return out.length ? ` ${out.join(' ')}` : ''
 }
 
 function shellWord(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`
-}
-
-/** Where felixctl connects: one place for the precedence (docs/architecture.md, "Where felixctl connects"). */
-export async function connectionFor(resolution: Resolution, options: DatastoreOptions & Pick<LocalSourceOptions, 'processEnv'>): Promise<SourcedConnection> {
-  const felixType = resolution.datastore.type
-  const type = options.datastoreType ?? (felixType === 'kubernetes' ? 'kubernetes' : 'etcdv2')
-  const env = options.processEnv ?? process.env
-  // A flag and its FELIXCTL_ variable reach felixctl as one value (oclif): the variable is named when it holds that value.
-  const explicit = <T>(value: T | undefined, flag: string, envName: string, same: (v: T, text: string) => boolean): Sourced<T> | undefined => {
-    if (value === undefined) return undefined
-    const text = env[envName]
-    return {value, origin: text !== undefined && same(value, text) ? {source: 'felixctl-env', name: envName} : {source: 'flag', name: flag}}
-  }
-  const sameList = (v: string[], text: string) => v.join(',') === text.split(',').map((s) => s.trim()).filter(Boolean).join(',')
-  const sameText = (v: string, text: string) => v === text
-  const felixParam = (name: string) => {
-    const p = resolution.params.find((q) => q.name === name)
-    if (!p || (p.source !== 'env' && p.source !== 'file')) return undefined
-    return {value: p.value, origin: {source: 'felix', name: p.origin.name ?? p.name, path: p.origin.path, line: p.origin.line} as ConnectionOrigin}
-  }
-  const felixEndpoints = ['EtcdEndpoints', 'EtcdAddr', 'EtcdScheme'].map(felixParam).find((p) => p !== undefined && (!Array.isArray(p.value) || p.value.length > 0))
-    ?? ['EtcdAddr', 'EtcdScheme', 'EtcdEndpoints'].map(felixParam).find((p) => p !== undefined)
-  const felixFile = (name: string): Sourced<string> | undefined => {
-    const p = felixParam(name)
-    return p && {value: String(p.value), origin: p.origin}
-  }
-  const parts = {
-    endpoints: {
-      flag: explicit(options.etcdEndpoints?.length ? options.etcdEndpoints : undefined, '--etcd-endpoints', 'FELIXCTL_ETCD_ENDPOINTS', sameList),
-      felix: felixEndpoints && {value: resolution.datastore.endpoints, origin: felixEndpoints.origin},
-      fallback: {value: resolution.datastore.endpoints, origin: {source: 'default', name: 'EtcdScheme://EtcdAddr'}} as Sourced<string[]>,
-    },
-    caFile: {flag: explicit(options.etcdCaFile, '--etcd-ca-file', 'FELIXCTL_ETCD_CA_FILE', sameText), felix: felixFile('EtcdCaFile'), fallback: null},
-    certFile: {flag: explicit(options.etcdCertFile, '--etcd-cert-file', 'FELIXCTL_ETCD_CERT_FILE', sameText), felix: felixFile('EtcdCertFile'), fallback: null},
-    keyFile: {flag: explicit(options.etcdKeyFile, '--etcd-key-file', 'FELIXCTL_ETCD_KEY_FILE', sameText), felix: felixFile('EtcdKeyFile'), fallback: null},
-  }
-  // calicoctl's own settings only where neither a flag nor Felix gives a part, and only for etcd.
-  const calicoctl = type !== 'kubernetes' && options.snapshot === undefined && needsCalicoctl(parts) ? await readCalicoctlSettings(options.calicoctlConfig, env) : null
-  const sources: ConnectionSources = {
-    endpoints: pickConnectionPart({...parts.endpoints, calicoctl: calicoctl?.endpoints})!,
-    caFile: pickConnectionPart({...parts.caFile, calicoctl: calicoctl?.caFile}),
-    certFile: pickConnectionPart({...parts.certFile, calicoctl: calicoctl?.certFile}),
-    keyFile: pickConnectionPart({...parts.keyFile, calicoctl: calicoctl?.keyFile}),
-  }
-  const nonEmpty = (s?: Sourced<string> | null) => (s?.value ? s.value : undefined)
-  return {
-    type,
-    endpoints: sources.endpoints.value,
-    caFile: nonEmpty(sources.caFile),
-    certFile: nonEmpty(sources.certFile),
-    keyFile: nonEmpty(sources.keyFile),
-    timeoutMs: options.timeoutMs ?? 5000,
-    sources,
-    notes: calicoctl?.notes ?? [],
-  }
-}
-
-export async function openConfiguredDatastore(resolution: Resolution, options: DatastoreOptions & Pick<LocalSourceOptions, 'processEnv'>): Promise<Datastore> {
-  const {openDatastore} = await import('../datastore/index.js')
-  if (options.snapshot !== undefined) return openDatastore({type: 'snapshot', path: options.snapshot})
-  return openDatastore(await connectionFor(resolution, options))
 }
 
 export function kernelHostnameFrom(host: string | undefined): string {
@@ -270,10 +184,6 @@ export function kernelHostnameFrom(host: string | undefined): string {
   return h
 }
 
-/** Why Felix would wait at start-up with this Ready flag (one implementation, in the datastore package). */
-import {readyProblem} from '../datastore/index.js'
-export const readyWarning = readyProblem
-
 /** Resolve again with some layers replaced (what a `set` would leave behind). */
 export function resolveWith(ctx: ConfigContext, changes: {env?: RawEntry[]; file?: FileLayerInput; kvs?: ConfigTree['kvs']}, probe: FileProbe = realFileProbe()): Resolution {
   const kvs = changes.kvs ?? ctx.datastoreRead.tree?.kvs
@@ -282,7 +192,7 @@ export function resolveWith(ctx: ConfigContext, changes: {env?: RawEntry[]; file
   return resolveFelixConfig({registry: ctx.registry, kernelHostname: ctx.kernelHostname, env: changes.env ?? ctx.local.env, file: changes.file ?? ctx.local.file, datastore, probe})
 }
 
-/** The local view: env and file read, and resolved alone — what Felix connects with (felix-2.0-config.md §5.4). */
+/** The local view: env and file read, and resolved alone — what Felix connects with (§5.4). */
 export function resolveLocal(options: ConfigContextOptions) {
   const registry = getRegistry(options.felixVersion)
   // --host still decides when given; else the process's UTS namespace, else this machine's.
@@ -305,46 +215,33 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
   const resolveWith = options.noLocal
     ? (datastore: DatastoreLayerInput) => resolveFelixConfig({registry, kernelHostname, env: [], file: local.file, datastore, probe: options.probe ?? realFileProbe()})
     : resolveLocalWith
-  let datastoreRead: DatastoreRead
-  let datastoreInput: DatastoreLayerInput
   const stoppedEarly = !options.noLocal && localOnly.fatal && ['file-load', 'env', 'file'].includes(localOnly.fatal.stage)
-  const wantsKubernetes = options.snapshot === undefined && (options.datastoreType ?? localOnly.datastore.type) === 'kubernetes'
-  if (wantsKubernetes) {
-    datastoreRead = {kind: 'kubernetes', endpoints: [], ready: null}
-    datastoreInput = {state: 'kubernetes'}
-    warnings.push('note: DatastoreType is kubernetes: the per-host and global etcd layers do not exist')
-  } else if (stoppedEarly && options.snapshot === undefined) {
-    // Felix never gets to connect; neither do we.
-    datastoreRead = {kind: 'none', endpoints: [], ready: null}
-    datastoreInput = {state: 'unavailable', reason: `Felix stops at the ${localOnly.fatal!.stage} stage before connecting`}
-  } else {
-    let ds: Datastore | undefined
-    try {
-      ds = await openConfiguredDatastore(localOnly, options)
-      // Only the directories this host's Felix reads (felix-2.0-config.md §3.3): global, and its own per-host one
-      // (every host's when FelixHostname resolves to "").
-      const tree = await ds.readConfig(options.readAllHosts ? undefined : {host: options.noLocal ? kernelHostname : localOnly.host})
-      datastoreRead = {kind: ds.kind, endpoints: [...ds.endpoints], ready: tree.ready, tree}
-      datastoreInput = {state: 'loaded', kvs: tree.kvs}
-      const rw = ds.kind === 'snapshot' ? null : readyWarning(tree.ready)
-      if (rw) warnings.push(`warning: ${rw}`)
-      if (ds.kind === 'etcdv3') warnings.push(V3_NOTE)
-    } catch (error) {
-      if (!(error instanceof DatastoreError) || !options.allowPartial) throw error
-      datastoreRead = {kind: 'none', endpoints: error.endpoint ? [error.endpoint] : [], ready: null, unavailable: error.message}
-      datastoreInput = {state: 'unavailable', reason: error.message}
-      warnings.push(`warning: ${error.message}; showing the env and file layers only (partial result)`)
-    } finally {
-      await ds?.close()
-    }
-  }
+  const opened = await openFelixDatastore({
+    localOnly,
+    options,
+    // Only the directories this host's Felix reads (§3): global, and its own per-host one
+    // (every host's when FelixHostname resolves to "").
+    scope: options.readAllHosts ? undefined : {host: options.noLocal ? kernelHostname : localOnly.host},
+    stopsBeforeConnecting: stoppedEarly ? `Felix stops at the ${localOnly.fatal!.stage} stage before connecting` : null,
+    onError: options.allowPartial ? 'partial' : 'throw',
+    view: 'config',
+  })
+  const datastoreRead = opened.read
+  warnings.push(...opened.warnings)
+  const datastoreInput: DatastoreLayerInput =
+    datastoreRead.kind === 'kubernetes'
+      ? {state: 'kubernetes'}
+      : datastoreRead.tree
+        ? {state: 'loaded', kvs: datastoreRead.tree.kvs}
+        : {state: 'unavailable', reason: datastoreRead.unavailable ?? `Felix stops at the ${localOnly.fatal?.stage} stage before connecting`}
   const resolution = stoppedEarly ? localOnly : resolveWith(datastoreInput)
   // The env reader's own notes (a variable given twice in different case) come first, in order.
   resolution.diagnostics.unshift(...local.envDiagnostics.map((d): Diagnostic => ({severity: d.severity, code: d.code, param: null, layer: 'env', origin: d.origin ?? null, message: d.message, hint: null})))
   if (datastoreRead.unavailable) {
     resolution.diagnostics.push(partialDiagnostic(datastoreRead.unavailable))
   }
-  return {registry, kernelHostname, process: options.felixProcess ?? null, local, datastoreRead, resolution, hostSelection: hostSelectionOf(resolution, kernelHostname, options), warnings}
+  const datastore = {target: opened.target, readyProblem: opened.readyProblem, felixWaits: opened.felixWaits, elapsedMs: opened.elapsedMs, connection: opened.connection}
+  return {registry, kernelHostname, process: options.felixProcess ?? null, local, datastoreRead, datastore, resolution, hostSelection: hostSelectionOf(resolution, kernelHostname, options), warnings}
 }
 
 /** Where a local setting came from, for messages: `/etc/calico/felix.cfg:3` or `env FELIX_FELIXHOSTNAME`. */

@@ -13,13 +13,13 @@ import {NotFoundError, UsageError} from '../errors.js'
 import {didYouMean} from '../lib/did-you-mean.js'
 import {CONFIG_PREFIX, HOST_PREFIX, Kv} from '../datastore/types.js'
 import {Origin, RawEntry, SourceName} from '../layers/types.js'
-import {getRegistry, requireParam} from '../params/index.js'
-import {goToLower, realFileProbe} from '../params/kinds.js'
+import {getRegistry, lookupParam, requireParam, sameParamName} from '../params/index.js'
+import {realFileProbe} from '../params/kinds.js'
 import {ParamDef, Registry, TypedValue} from '../params/types.js'
 import {FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Fatal} from '../resolve/types.js'
-import type {Datastore} from '../datastore/types.js'
-import {ConfigContextOptions, DatastoreRead, openConfiguredDatastore, readLocalLayers, readyWarning} from './config-context.js'
+import {ConfigContextOptions, readLocalLayers} from './config-context.js'
+import {openFelixDatastore, type DatastoreRead} from './felix-datastore.js'
 import {withFelixProcess} from './felix-process.js'
 import {FleetCell, FleetEvaluator, HostEvaluation, sameTypedValue} from './fleet-eval.js'
 
@@ -78,7 +78,7 @@ export function fleetParams(registry: Registry, names: string[] | undefined): Pa
 function stripFelixHostname(entries: readonly RawEntry[]): {kept: RawEntry[]; dropped: RawEntry[]} {
   const kept: RawEntry[] = []
   const dropped: RawEntry[] = []
-  for (const e of entries) (goToLower(e.key) === 'felixhostname' ? dropped : kept).push(e)
+  for (const e of entries) (sameParamName(e.key, 'FelixHostname') ? dropped : kept).push(e)
   return {kept, dropped}
 }
 
@@ -108,7 +108,7 @@ export function ownSettings(registry: Registry, params: readonly string[], entri
   const index = new Map(params.map((n, i) => [n, i]))
   const out: {i: number; s: OwnSetting}[] = []
   for (const {name, kv} of entries) {
-    const def = registry.byLowerName.get(goToLower(name))
+    const def = lookupParam(registry, name)
     const i = def ? index.get(def.name) : undefined
     if (def && i !== undefined) out.push({i, s: {name: def.name, key: name, raw: kv.value, origin: {type: 'etcd', key: kv.key}}})
   }
@@ -162,24 +162,11 @@ export async function buildFleetContext(options: FleetOptions): Promise<FleetCon
   if (localOnly.fatal && options.snapshot === undefined && options.etcdEndpoints === undefined) {
     warnings.push(`warning: this machine's Felix would stop before connecting (${localOnly.fatal.message}); connecting with the settings it would have used`)
   }
-  let readFrom: FleetReadFrom
-  let kvs: Kv[] = []
-  if (options.snapshot === undefined && (options.datastoreType ?? localOnly.datastore.type) === 'kubernetes') {
-    readFrom = {kind: 'kubernetes', endpoints: [], ready: null}
-    warnings.push('note: DatastoreType is kubernetes: there are no etcd host directories to compare')
-  } else {
-    let ds: Datastore | undefined
-    try {
-      ds = await openConfiguredDatastore(localOnly, options)
-      const tree = await ds.readConfig()
-      kvs = tree.kvs
-      readFrom = {kind: ds.kind, endpoints: [...ds.endpoints], ready: tree.ready, revision: tree.revision}
-      const rw = ds.kind === 'snapshot' ? null : readyWarning(tree.ready)
-      if (rw) warnings.push(`warning: ${rw}`)
-    } finally {
-      await ds?.close()
-    }
-  }
+  const opened = await openFelixDatastore({localOnly, options, onError: 'throw', view: 'fleet'})
+  warnings.push(...opened.warnings)
+  const {tree, ...read} = opened.read
+  const kvs: Kv[] = tree?.kvs ?? []
+  const readFrom: FleetReadFrom = tree ? {...read, revision: tree.revision} : read
   const {globalKvs, byHost} = groupFleetKvs(kvs)
 
   let env: readonly RawEntry[] = []

@@ -12,7 +12,7 @@
 import {NotFoundError} from '../errors.js'
 import {CONFIG_PREFIX, HOST_PREFIX, Kv} from '../datastore/types.js'
 import {Origin, RawEntry, SourceName} from '../layers/types.js'
-import {defaultValue, envVarName} from '../params/index.js'
+import {defaultValue, envVarName, lookupParam, sameParamName} from '../params/index.js'
 import {goToLower, parseKind, realFileProbe, zeroValue} from '../params/kinds.js'
 import {FileProbe, ParamDef, Registry, TypedValue} from '../params/types.js'
 import {
@@ -149,7 +149,7 @@ function convertLayer(registry: Registry, probe: FileProbe, layer: 'host' | 'glo
   const byParam = new Map<ParamDef, LayerEntry[]>()
   const where = layer === 'global' ? 'the global directory' : `host directory ${q(host)}`
   for (const e of entries) {
-    const def = registry.byLowerName.get(goToLower(e.key))
+    const def = lookupParam(registry, e.key)
     const base = {layer, host, key: e.key, raw: e.raw, origin: e.origin, resource}
     if (!def) {
       items.push(item({...base, severity: 'warning', code: 'unknown-key', param: null, message: `${e.origin.key}: ${q(e.key)} is not a Felix 2.0 parameter (Felix ignored it): not carried over`, hint: 'delete the key, or set the parameter it was meant to be'}))
@@ -360,7 +360,7 @@ export async function configMigrate(options: MigrateOptions): Promise<MigrateRes
     const setIn = (param: string) => resources.filter((r) => r.kind === 'FelixConfiguration' && v3TargetOf(param) && v3TargetOf(param)!.field.json in r.spec).map((r) => `${r.kind}/${r.metadata.name}`)
     const fileEntries = l.file.state === 'loaded' ? l.file.entries : []
     for (const e of [...l.env, ...fileEntries]) {
-      const def = registry.byLowerName.get(goToLower(e.key))
+      const def = lookupParam(registry, e.key)
       const also = def ? setIn(def.name) : []
       const variable = def ? envVarName(def.name) : `FELIX_${e.key.toUpperCase()}`
       local.push({variable, value: e.raw, param: def?.name ?? null, layer: e.layer as 'env' | 'file', origin: e.origin, alsoInResources: also})
@@ -406,7 +406,7 @@ function diffHosts(
   env: RawEntry[],
   file: FileLayerInput,
 ): HostDiff[] {
-  const noHostname = (es: readonly RawEntry[]) => es.filter((e) => goToLower(e.key) !== 'felixhostname')
+  const noHostname = (es: readonly RawEntry[]) => es.filter((e) => !sameParamName(e.key, 'FelixHostname'))
   const fileIn: FileLayerInput = file.state === 'loaded' ? {...file, entries: noHostname(file.entries)} : file
   const ev = env.length || file.state === 'loaded' ? new FleetEvaluator({registry, params: registry.params.filter((p) => !p.localOnly), env: noHostname(env), file: fileIn, globalKvs: ctx.globalKvs, probe}) : ctx.evaluator
   const localEntries = [...noHostname(env), ...(fileIn.state === 'loaded' ? fileIn.entries : [])]
@@ -427,7 +427,7 @@ function diffHosts(
       const c2 = fc ? toV3Value(p, fc, cell.value, cell.raw) : null
       const felix2: DiffCell = {value: c2 && c2.ok ? c2.value : cell.raw, source: cell.source}
       let v3: DiffCell
-      const loc = localEntries.find((e) => registry.byLowerName.get(goToLower(e.key))?.name === p.name)
+      const loc = localEntries.find((e) => lookupParam(registry, e.key)?.name === p.name)
       if (!fc) v3 = {value: null, source: 'removed'}
       else if (loc) {
         const parsed = goToLower(loc.raw) === 'none' ? {ok: true as const, value: zeroValue(p.kind)} : parseKind(p.kind, loc.raw, probe)

@@ -2,8 +2,9 @@
 import {NotFoundError, UsageError} from '../errors.js'
 import {CONFIG_PREFIX} from '../datastore/types.js'
 import {parseHostConfigKey} from '../layers/etcd.js'
-import {envVarName, getRegistry, globalKey, hostKey, requireParam} from '../params/index.js'
-import {describeKind, goToLower, kindLabel} from '../params/kinds.js'
+import {envVarName, getRegistry, globalKey, hostKey, lookupParam, requireParam} from '../params/index.js'
+import {describeKind, kindLabel} from '../params/kinds.js'
+import {goToLower} from '../lib/go-lower.js'
 import {Fatal, ParamResolution, Resolution} from '../resolve/types.js'
 import {ConfigContextOptions, DatastoreRead, HostSelection, buildConfigContext, kernelHostnameFrom} from './config-context.js'
 import {FelixProcess, felixProcessJson} from './felix-process.js'
@@ -130,8 +131,8 @@ export function configExplain(input: string, options: {felixVersion?: string; ho
   const fromKey = paramNameFromInput(input)
   const name = fromKey.name
   if (fromKey.host !== undefined && options.host === undefined) options = {...options, host: fromKey.host}
-  const later = getRegistry().byLowerName.get(goToLower(name))
-  if (!registry.byLowerName.has(goToLower(name)) && later?.since) {
+  const later = lookupParam(getRegistry(), name)
+  if (!lookupParam(registry, name) && later?.since) {
     throw new NotFoundError(`${later.name} is not a Felix ${registry.felixVersion} parameter: it was added in Felix ${later.since}`, {hint: `felixctl config explain ${later.name} --felix-version ${later.since}`, code: 'unknown-param'})
   }
   const p = requireParam(registry, name)

@@ -7,7 +7,8 @@ import {hostEntries, hostsWithConfig} from '../layers/etcd.js'
 import {Diagnostic, Fatal, Resolution} from '../resolve/types.js'
 import {resolveFelixConfig} from '../resolve/resolve.js'
 import {realFileProbe} from '../params/kinds.js'
-import {ConfigContext, ConfigContextOptions, HostSelection, buildConfigContext, readyWarning, selectionFlags} from './config-context.js'
+import {checkExit} from './exit-codes.js'
+import {ConfigContext, ConfigContextOptions, HostSelection, buildConfigContext, selectionFlags} from './config-context.js'
 
 export interface Problem extends Diagnostic {
   /** The host directory the problem was found for (--all-hosts), or null. */
@@ -102,13 +103,13 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
     hosts = [ctx.resolution.host]
     problems = problemsOf(ctx.resolution, null, selectionFlags(options))
   }
-  const ready = ctx.datastoreRead.kind === 'etcdv2' || ctx.datastoreRead.kind === 'etcdv3' ? readyWarning(ctx.datastoreRead.ready) : null
+  const ready = ctx.datastore.felixWaits
   if (ready) problems.push({severity: 'warning', code: 'datastore-not-ready', param: null, layer: null, origin: {type: 'etcd', key: '/calico/v1/Ready'}, message: ready, hint: 'set /calico/v1/Ready to "true" once the datastore is initialised (calicoctl does this)', host: null})
   const counts = summarise(problems)
   const strict = Boolean(options.strict)
   const failed = counts.error > 0 || (strict && counts.warning > 0)
   const status = ctx.datastoreRead.unavailable ? 'not-checked' : failed ? 'failed' : 'ok'
-  const exitCode = status === 'not-checked' ? 5 : failed ? 3 : 0
+  const exitCode = checkExit(status, 'datastore')
   return {felixVersion: ctx.registry.felixVersion, hosts, hostSelection: options.allHosts ? null : ctx.hostSelection, fatal, problems, counts, strict, status, exitCode, warnings}
 }
 

@@ -13,13 +13,14 @@ import {envEntries, parseEnvFile} from '../layers/env.js'
 import {hostsWithConfig} from '../layers/etcd.js'
 import {parseFelixCfg} from '../layers/felix-cfg.js'
 import {LayerName, Origin, RawEntry} from '../layers/types.js'
-import {envVarName, getRegistry, globalKey, hostKey} from '../params/index.js'
+import {envVarName, getRegistry, globalKey, hostKey, lookupParam, sameParamName} from '../params/index.js'
 import {goToLower, parseKind, realFileProbe} from '../params/kinds.js'
 import {ParamDef, TypedValue} from '../params/types.js'
 import {FileLayerInput} from '../resolve/resolve.js'
 import {Fatal, Resolution} from '../resolve/types.js'
 import type {Kv} from '../datastore/types.js'
-import {ConfigContext, ConfigContextOptions, DEFAULT_CONFIG_FILE, buildConfigContext, localOriginText, openConfiguredDatastore, resolveWith} from './config-context.js'
+import {ConfigContext, ConfigContextOptions, DEFAULT_CONFIG_FILE, buildConfigContext, localOriginText, resolveWith} from './config-context.js'
+import {openConfiguredDatastore, openFelixDatastore} from './felix-datastore.js'
 
 export type WriteLayer = 'global' | 'host' | 'file' | 'env'
 
@@ -135,7 +136,7 @@ function checkValue(def: ParamDef | undefined, name: string, value: string, laye
 
 export async function planConfigWrite(options: ConfigWriteOptions): Promise<ConfigWritePlan> {
   const registry = getRegistry(options.felixVersion)
-  const def = registry.byLowerName.get(goToLower(options.name))
+  const def = lookupParam(registry, options.name)
   if (!def && !options.force) {
     const s = didYouMean(options.name, registry.params.map((p) => p.name))
     throw new NotFoundError(`unknown Felix ${registry.felixVersion} parameter ${JSON.stringify(options.name)}`, {
@@ -186,7 +187,7 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     const dir = canonicalKey.slice(0, canonicalKey.lastIndexOf('/') + 1)
     const kvs: Kv[] = [...(ctx.datastoreRead.tree?.kvs ?? [])]
     // Every spelling of this parameter in the directory (docs/reference/felix-2.0-config.md §4.6: non-canonical ones override).
-    const spellings = kvs.filter((kv) => kv.key.startsWith(dir) && !kv.key.slice(dir.length).includes('/') && goToLower(kv.key.slice(dir.length)) === goToLower(name))
+    const spellings = kvs.filter((kv) => kv.key.startsWith(dir) && !kv.key.slice(dir.length).includes('/') && sameParamName(kv.key.slice(dir.length), name))
     // unset NAME removes the key spelt exactly NAME when there is one (a misspelt key can be removed).
     const exact = options.op === 'unset' ? spellings.find((kv) => kv.key === dir + options.name) : undefined
     const key = exact?.key ?? canonicalKey
@@ -363,13 +364,8 @@ function refuseOtherHostDirectory(ctx: ConfigContext, options: ConfigWriteOption
 async function newHostDirectory(ctx: ConfigContext, options: ConfigWriteOptions, host: string): Promise<ConfigWritePlan['newHost']> {
   const prefix = hostKey(host, '')
   if ((ctx.datastoreRead.tree?.kvs ?? []).some((kv) => kv.key.startsWith(prefix))) return null
-  const ds = await openConfiguredDatastore(ctx.resolution, options)
-  let hosts: string[]
-  try {
-    hosts = hostsWithConfig((await ds.readConfig()).kvs)
-  } finally {
-    await ds.close()
-  }
+  const {read} = await openFelixDatastore({localOnly: ctx.resolution, options, onError: 'throw', view: 'status'})
+  const hosts = hostsWithConfig(read.tree?.kvs ?? [])
   return {host, suggestions: didYouMean(host, hosts), hostCount: hosts.length}
 }
 
@@ -408,13 +404,13 @@ export async function applyConfigWrite(plan: ConfigWritePlan, opts: {dryRun?: bo
 
 /** For the interactive prompt: the choices of a oneof parameter, or null. */
 export function valueChoices(name: string, felixVersion?: string): readonly string[] | null {
-  const def = getRegistry(felixVersion).byLowerName.get(goToLower(name))
+  const def = lookupParam(getRegistry(felixVersion), name)
   return def && def.kind.type === 'oneof' ? def.kind.values : def && def.kind.type === 'bool' ? ['true', 'false'] : null
 }
 
 /** For the interactive prompt: validation as you type (true, or the reason). */
 export function validateForPrompt(name: string, value: string, felixVersion?: string): string | true {
-  const def = getRegistry(felixVersion).byLowerName.get(goToLower(name))
+  const def = lookupParam(getRegistry(felixVersion), name)
   try {
     validateValue(def, def?.name ?? name, value, 'file')
     return true

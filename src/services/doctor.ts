@@ -1,7 +1,7 @@
 /**
  * `felixctl doctor`: the configuration validation, the datastore status, the conntrack check and
  * (when the OpenStack files exist, or asked for) the OpenStack check, in one summary with a line
- * per finding and the command that fixes it. The exit code is the worst of the parts.
+ * per finding and the command that fixes it. The exit code is the worst of the parts (worstExit: a documented order).
  */
 import {existsSync} from 'node:fs'
 import {FelixctlError} from '../errors.js'
@@ -10,8 +10,10 @@ import {ConfigContext, ConfigContextOptions, buildConfigContext, selectionFlags}
 import {FelixProcess, felixProcessJson, withFelixProcess} from './felix-process.js'
 import {configValidate, ConfigValidateResult} from './config-validate.js'
 import {datastoreStatus, datastoreStatusOfContext, DatastoreStatusResult} from './datastore.js'
-import {checkSysctl, SysctlCheckResult} from './sysctl.js'
+import {checkSysctl} from './sysctl/check.js'
+import type {SysctlCheckResult} from './sysctl/model.js'
 import {openstackCheck, OpenStackCheckResult} from './openstack-check.js'
+import {worstExit} from './exit-codes.js'
 
 export type DoctorPartName = 'config' | 'datastore' | 'sysctl' | 'openstack'
 
@@ -97,7 +99,6 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   const results = []
   // One read of the datastore (every host directory) serves the config and datastore parts:
   // an unreachable etcd costs one --etcd-timeout, not one per part.
-  const t0 = Date.now()
   let ctx: ConfigContext | FelixctlError
   try {
     ctx = await buildConfigContext({...options, allowPartial: true, readAllHosts: true})
@@ -105,7 +106,6 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     if (!(error instanceof FelixctlError)) throw error
     ctx = error
   }
-  const elapsedMs = Date.now() - t0
   const shared = <T>(use: (c: ConfigContext) => T): T => {
     if (ctx instanceof FelixctlError) throw ctx
     return use(ctx)
@@ -123,7 +123,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     await part<DatastoreStatusResult>(
       'datastore',
       // Felix would stop before connecting (a broken felix.cfg): the context did not read etcd, so look here.
-      async () => (await shared((c) => datastoreStatusOfContext(c, options, elapsedMs))) ?? datastoreStatus(options),
+      () => shared((c) => datastoreStatusOfContext(c)) ?? datastoreStatus(options),
       (r) => r.exitCode,
       (r) => {
         const out: DoctorFinding[] = []
@@ -171,5 +171,5 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   const findings = results.flatMap((r) => r.findings)
   const fp = options.felixProcess
   if (fp?.versionNote) findings.unshift({part: 'config', severity: 'warning', code: 'felix-version-differs', message: fp.versionNote, fix: null})
-  return {host: options.host ?? fp?.hostname ?? null, ...(fp ? {process: felixProcessJson(fp)} : {}), parts, findings, exitCode: Math.max(0, ...parts.map((p) => p.exitCode))}
+  return {host: options.host ?? fp?.hostname ?? null, ...(fp ? {process: felixProcessJson(fp)} : {}), parts, findings, exitCode: worstExit(parts.map((p) => p.exitCode))}
 }

@@ -39,6 +39,7 @@
 import {HOST_PREFIX, Kv} from '../datastore/types.js'
 import {Origin, RawEntry, SourceName} from '../layers/types.js'
 import {goToLower, parseKind} from '../params/kinds.js'
+import {lookupParam, sameParamName, subRegistry} from '../params/index.js'
 import {FileProbe, ParamDef, Registry, TypedValue} from '../params/types.js'
 import {FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Fatal, Resolution} from '../resolve/types.js'
@@ -84,7 +85,7 @@ export interface FleetEvaluatorInput {
 const diagKey = (d: Diagnostic) => `${d.severity}\u0000${d.code}\u0000${d.param}\u0000${d.layer}\u0000${d.origin?.key ?? ''}\u0000${d.message}`
 
 /** Params that change more than their own result: DatastoreType feeds Validate (§5.6). */
-const CROSS_PARAMS = new Set(['datastoretype'])
+const CROSS_PARAMS = new Set(['DatastoreType'])
 
 /** Per key as spelt in host directories: its parameter, and what the resolves of it taught. */
 interface Slot {
@@ -145,7 +146,7 @@ export class FleetEvaluator {
     // Each host directory is evaluated as its own FelixHostname: a local FelixHostname would
     // send every host to one directory (the service drops it and says so).
     const fileEntries = input.file.state === 'loaded' ? input.file.entries : []
-    if ([...input.env, ...fileEntries].some((e) => goToLower(e.key) === 'felixhostname')) {
+    if ([...input.env, ...fileEntries].some((e) => sameParamName(e.key, 'FelixHostname'))) {
       throw new Error('FleetEvaluator: the env and file layers must not set FelixHostname')
     }
     this.input = input
@@ -158,7 +159,7 @@ export class FleetEvaluator {
       const params = new Set(this.baselineResolution.params.filter((p) => p.layers.some((l) => l.layer === 'global' && l.status === 'fatal')).map((p) => p.name))
       this.brokenGlobal = {params, baseline: new Map(this.baselineResolution.params.map((p) => [p.name, p]))}
     }
-    const paramOf = (key: string) => input.registry.byLowerName.get(goToLower(key))?.name
+    const paramOf = (key: string) => lookupParam(input.registry, key)?.name
     const push = <T>(m: Map<string, T[]>, name: string | undefined, v: T) => {
       if (name !== undefined) m.set(name, [...(m.get(name) ?? []), v])
     }
@@ -247,9 +248,8 @@ export class FleetEvaluator {
   private slotOf(name: string): Slot {
     let slot = this.slots.get(name)
     if (!slot) {
-      const lower = goToLower(name)
-      const def = this.input.registry.byLowerName.get(lower)
-      slot = {def, index: def ? (this.paramIndex.get(def.name) ?? -1) : -1, full: !def || CROSS_PARAMS.has(lower), byRaw: new Map(), hostWinsWhenOk: false}
+      const def = lookupParam(this.input.registry, name)
+      slot = {def, index: def ? (this.paramIndex.get(def.name) ?? -1) : -1, full: !def || CROSS_PARAMS.has(def.name), byRaw: new Map(), hostWinsWhenOk: false}
       this.slots.set(name, slot)
     }
     return slot
@@ -345,7 +345,7 @@ export class FleetEvaluator {
     if (!registry) {
       const fatalParams = this.brokenGlobal?.params
       const params = fatalParams ? this.input.registry.params.filter((p) => p === def || fatalParams.has(p.name)) : [def]
-      registry = {...this.input.registry, params, byLowerName: new Map(params.map((p) => [goToLower(p.name), p]))}
+      registry = subRegistry(this.input.registry, params)
       this.subRegistries.set(def.name, registry)
     }
     const names = registry.params.map((p) => p.name)

@@ -4,6 +4,7 @@
  */
 import {existsSync} from 'node:fs'
 import {LocalIoError} from '../errors.js'
+import {checkExit} from './exit-codes.js'
 import {OsloAssignment, normalizeOsloSection, parseOsloBool, parseOsloInt, parseOsloList} from '../formats/oslo-ini.js'
 import {OpenStackRelease, isPreLiberty, metadataProxyAliases, metadataProxyOption, resolveOpenStackRelease} from '../openstack/releases.js'
 import {
@@ -251,7 +252,7 @@ export function openstackCheck(options: OpenStackCheckOptions): OpenStackCheckRe
   const summary = {errors: count('error'), warnings: count('warning'), infos: count('info')}
   const looked = files.some((x) => x.present)
   const status = !looked ? 'not-checked' : summary.errors === 0 ? 'ok' : 'failed'
-  return {release: releaseSummary(release), files, findings, summary, ok: status === 'ok', status, exitCode: status === 'ok' ? 0 : 3}
+  return {release: releaseSummary(release), files, findings, summary, ok: status === 'ok', status, exitCode: checkExit(status, 'nothing-to-check')}
 }
 
 export function kindFlag(kind: OpenStackFileKind): string {

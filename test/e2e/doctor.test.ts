@@ -100,4 +100,14 @@ describe('a check that could not look says so and does not exit 0', () => {
     assert.equal(t.code, 3)
     assert.match(t.stdout, /not checked/)
   })
+
+  test('the worst code follows the documented order: a usage error (2) is not hidden behind a finding (3)', async () => {
+    // The fixture itself (doctor only reads it): a fresh Debian host, below the recommendation.
+    const r = await runCli(['doctor', '--host', 'a b', '-c', join(dir, 'none.cfg'), '--snapshot', 'examples/snapshot.json', '--root', 'test/fixtures/sysctl/debian-fresh', '-o', 'json'])
+    const doc = JSON.parse(r.stdout)
+    assert.equal(doc.config.exitCode, 2)
+    assert.equal(doc.sysctl.exitCode, 3)
+    assert.equal(doc.exitCode, 2)
+    assert.equal(r.code, 2, r.stderr)
+  })
 })

@@ -39,7 +39,7 @@ test('FELIX_FELİXHOSTNAME in an env file sets the host directory as FELIX_FELIX
 
 test('src/ lower-cases names only through goToLower (String#toLowerCase only where Go is not the model)', () => {
   // Not Felix names: OpenStack (Python's lower()), did-you-mean's fuzzy match, error codes, TLS alerts, URL schemes (ASCII).
-  const allowed = new Set(['src/lib/go-lower.ts', 'src/lib/did-you-mean.ts', 'src/openstack/releases.ts', 'src/openstack/requirements.ts', 'src/formats/oslo-ini.ts', 'src/services/openstack-render.ts', 'src/errors.ts', 'src/datastore/tls.ts', 'src/params/kinds.ts'])
+  const allowed = new Set(['src/lib/go-lower.ts', 'src/lib/did-you-mean.ts', 'src/openstack/releases.ts', 'src/openstack/requirements.ts', 'src/formats/oslo-ini.ts', 'src/services/openstack-render.ts', 'src/errors.ts', 'src/datastore/failures.ts', 'src/params/go/url.ts'])
   const found: string[] = []
   const walk = (d: string) => {
     for (const n of readdirSync(join(REPO_ROOT, d))) {
@@ -50,6 +50,6 @@ test('src/ lower-cases names only through goToLower (String#toLowerCase only whe
   }
   walk('src')
   assert.deepEqual(found, [])
-  // kinds.ts: only the URL scheme (ASCII letters, as Go's getscheme accepts).
-  assert.deepEqual(readFileSync(join(REPO_ROOT, 'src/params/kinds.ts'), 'utf8').match(/.*\.toLowerCase\(\).*/g)?.map((l) => l.trim()), ['u.scheme = rawurl.slice(0, i).toLowerCase()'])
+  // go/url.ts: only the URL scheme (ASCII letters, as Go's getscheme accepts).
+  assert.deepEqual(readFileSync(join(REPO_ROOT, 'src/params/go/url.ts'), 'utf8').match(/.*\.toLowerCase\(\).*/g)?.map((l) => l.trim()), ['u.scheme = rawurl.slice(0, i).toLowerCase()'])
 })

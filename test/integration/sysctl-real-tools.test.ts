@@ -12,7 +12,8 @@ import {existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync
 import {spawnSync} from 'node:child_process'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {applySysctl, checkSysctl} from '../../src/services/sysctl.js'
+import {applySysctl} from '../../src/services/sysctl/apply.js'
+import {checkSysctl} from '../../src/services/sysctl/check.js'
 import {parseKernelInt} from '../../src/formats/sysctl-conf.js'
 import {SYSTEMD_SYSCTL, firstSkip, isRoot, needTool, runs} from '../helpers/tools.js'
 

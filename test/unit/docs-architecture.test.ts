@@ -2,7 +2,8 @@
  * Enforces docs/architecture.md "What may import what" on every file in src/: the table is
  * read from the document, so the documented rules and the checked rules are the same rules.
  * Imports are taken from TypeScript's own emit (transpileModule), so type-only imports, which
- * TypeScript erases, do not count; static imports, re-exports and dynamic import() do.
+ * TypeScript erases, do not count; static imports, re-exports, dynamic import() and modules
+ * loaded through `createRequire` (or a `require` it made) do.
  *
  * A few invariants from the brief are also checked directly, so that loosening the table
  * cannot silently drop them.
@@ -44,7 +45,7 @@ export function parseImportRules(markdown: string): ImportRule[] {
 }
 
 export interface SourceFile {
-  /** Path relative to the repo, with `/`: `src/services/sysctl.ts`. */
+  /** Path relative to the repo, with `/`: `src/services/sysctl/check.ts`. */
   path: string
   text: string
 }
@@ -52,7 +53,7 @@ export interface SourceFile {
 /** The module specifiers a file loads at run time, and its emitted JS (no comments, no types). */
 interface Emitted {
   specifiers: string[]
-  /** The subset loaded with a dynamic import(). */
+  /** The subset loaded lazily: a dynamic import(), or a createRequire load inside a function. */
   dynamic: string[]
   js: string
 }
@@ -76,18 +77,31 @@ function emitRuntimeImports(file: SourceFile): Emitted {
   const sf = ts.createSourceFile(file.path, js, ts.ScriptTarget.ES2022, true)
   const specifiers: string[] = []
   const dynamic: string[] = []
-  const visit = (n: ts.Node): void => {
+  // Functions made by createRequire(...): `const req = createRequire(import.meta.url)`, and `require` itself.
+  const requireNames = new Set(['require'])
+  const isCreateRequire = (e: ts.Expression) => ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'createRequire'
+  const specOf = (call: ts.CallExpression) => {
+    const arg = call.arguments[0]
+    return arg && ts.isStringLiteralLike(arg) ? arg.text : '<computed>'
+  }
+  const visit = (n: ts.Node, inFunction: boolean): void => {
     if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) {
       specifiers.push(n.moduleSpecifier.text)
     } else if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword) {
-      const arg = n.arguments[0]
-      const spec = arg && ts.isStringLiteralLike(arg) ? arg.text : '<computed>'
+      const spec = specOf(n)
       specifiers.push(spec)
       dynamic.push(spec)
+    } else if (ts.isCallExpression(n) && (isCreateRequire(n.expression) || (ts.isIdentifier(n.expression) && requireNames.has(n.expression.text)))) {
+      const spec = specOf(n)
+      specifiers.push(spec)
+      if (inFunction) dynamic.push(spec)
+    } else if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && isCreateRequire(n.initializer)) {
+      requireNames.add(n.name.text)
     }
-    ts.forEachChild(n, visit)
+    const fn = inFunction || ts.isFunctionLike(n)
+    ts.forEachChild(n, (c) => visit(c, fn))
   }
-  visit(sf)
+  visit(sf, false)
   return {specifiers, dynamic, js}
 }
 
@@ -176,6 +190,18 @@ describe('import checker', () => {
     ['a bare builtin counts as node:', 'src/resolve/a.ts', "import * as http from 'http'\nhttp.get('x')", ['src/resolve/a.ts: loads node:http (allowed by src/resolve: nothing)']],
     ['a dynamic import counts', 'src/resolve/a.ts', "export async function f() { return import('etcd3') }", ['src/resolve/a.ts: loads etcd3 (allowed by src/resolve: nothing)']],
     ['a re-export counts', 'src/resolve/a.ts', "export {x} from 'yaml'", ['src/resolve/a.ts: loads yaml (allowed by src/resolve: nothing)']],
+    [
+      'a module loaded through createRequire counts',
+      'src/resolve/a.ts',
+      "import {createRequire} from 'node:module'\nexport function f() { return createRequire(import.meta.url)('node:child_process') }",
+      ['src/resolve/a.ts: loads node:module (allowed by src/resolve: nothing)', 'src/resolve/a.ts: loads node:child_process (allowed by src/resolve: nothing)'],
+    ],
+    [
+      'a require made by createRequire counts',
+      'src/resolve/a.ts',
+      "import {createRequire} from 'node:module'\nconst req = createRequire(import.meta.url)\nexport const y = req('yaml')",
+      ['src/resolve/a.ts: loads node:module (allowed by src/resolve: nothing)', 'src/resolve/a.ts: loads yaml (allowed by src/resolve: nothing)'],
+    ],
     ['the file row wins over its directory', 'src/params/kinds.ts', "import {statSync} from 'node:fs'\nstatSync('x')", []],
     ['the directory row still applies to siblings', 'src/params/index.ts', "import {statSync} from 'node:fs'\nstatSync('x')", ['src/params/index.ts: loads node:fs (allowed by src/params: nothing)']],
     ['a sub-path of a package', 'src/commands/a/b.ts', "import {Flags} from '@oclif/core/flags'\nimport {f} from '../../openstack/flags.js'\nconsole.log(Flags, f)", []],
@@ -189,6 +215,11 @@ describe('import checker', () => {
   test('static and dynamic imports are told apart', () => {
     const r = runtimeImports({path: 'src/x/a.ts', text: "import {a} from 'yaml'\nexport const f = async () => (await import('etcd3')).x + a"})
     assert.deepEqual([r.specifiers, r.dynamic], [['yaml', 'etcd3'], ['etcd3']])
+  })
+
+  test('a createRequire load is lazy inside a function, eager at the top level', () => {
+    const r = runtimeImports({path: 'src/x/a.ts', text: "import {createRequire} from 'node:module'\nconst require = createRequire(import.meta.url)\nconst y = require('yaml')\nexport function f() { return require('node:child_process') }\nexport {y}"})
+    assert.deepEqual([r.specifiers, r.dynamic], [['node:module', 'yaml', 'node:child_process'], ['node:child_process']])
   })
 
   test('the table parser reads scopes, src modules and packages', () => {
@@ -308,5 +339,52 @@ describe('src/ follows docs/architecture.md', () => {
     const bad = sources.flatMap((f) => loads(f).filter((i) => i.kind === 'src' && i.name.startsWith('commands/') && !f.path.startsWith('src/commands/')).map((i) => `${f.path}: ${i.name}`))
     assert.deepEqual(bad, [])
   })
-})
+  // One home per concern (issue 16): the removed duplicates must not come back.
+  const code = (f: SourceFile) => runtimeImports(f).js
+  const offenders = (re: RegExp, allowed: readonly string[]) => sources.filter((f) => !allowed.includes(f.path) && re.test(code(f))).map((f) => f.path)
 
+  test('one datastore opener: only src/services/felix-datastore.ts reads the datastore and decides how', () => {
+    // The read itself, the driver factory, the Ready check, and where to connect.
+    assert.deepEqual(offenders(/\.readConfig\(/, ['src/services/felix-datastore.ts']).filter((p) => !p.startsWith('src/datastore/')), [])
+    assert.deepEqual(offenders(/\bopenDatastore\(/, ['src/services/felix-datastore.ts', 'src/datastore/index.ts']), [])
+    assert.deepEqual(offenders(/\breadyProblem\(/, ['src/services/felix-datastore.ts', 'src/datastore/index.ts']), [])
+    assert.deepEqual(offenders(/\bconnectionFor\(/, ['src/services/felix-datastore.ts']), [])
+    // The kubernetes check: Felix's DatastoreType (or --datastore-type) is weighed in one place.
+    // (Renderers show the resolved DatastoreType; they decide nothing.)
+    assert.deepEqual(offenders(/\.datastore\.type\b|\bdatastoreType\s*\?\?/, ['src/services/felix-datastore.ts']).filter((p) => !p.startsWith('src/render/')), [])
+    // The write path (config set|unset) connects for get/put/delete through the same module.
+    assert.deepEqual(offenders(/\bopenConfiguredDatastore\(/, ['src/services/felix-datastore.ts', 'src/services/config-write.ts']), [])
+  })
+
+  test('one prompt module: only src/cli/prompts.ts loads @inquirer/prompts and checks for a terminal', () => {
+    const inquirer = sources.filter((f) => f.path !== 'src/cli/prompts.ts' && loads(f).some((i) => i.name === '@inquirer/prompts')).map((f) => f.path)
+    assert.deepEqual(inquirer, [])
+    // src/render/format.ts decides colour from its stream, which is not a prompt.
+    assert.deepEqual(offenders(/\.isTTY\b/, ['src/cli/prompts.ts', 'src/render/format.ts']), [])
+    // Cancellation is one policy: nobody else looks at inquirer's errors.
+    assert.deepEqual(offenders(/ExitPromptError|AbortPromptError/, ['src/cli/prompts.ts']), [])
+  })
+
+  test('one name lookup: the lower-name map is private; names are lower-cased only by the lookup, Felix\'s readers and the editors', () => {
+    assert.deepEqual(offenders(/\bbyLowerName\b/, []), [])
+    assert.deepEqual(offenders(/\blowerNames\b/, ['src/params/index.ts']), [])
+    // String#toLowerCase only where Go is not the model (OpenStack is Python's lower(), did-you-mean
+    // is fuzzy, error codes, TLS alerts, URL schemes).
+    const notGo = ['src/lib/did-you-mean.ts', 'src/openstack/releases.ts', 'src/openstack/requirements.ts', 'src/formats/oslo-ini.ts', 'src/services/openstack-render.ts', 'src/errors.ts', 'src/datastore/failures.ts', 'src/params/go/url.ts']
+    assert.deepEqual(offenders(/\.toLowerCase\(\)/, ['src/lib/go-lower.ts', ...notGo]), [])
+    // Go's lower-casing applied to a name (a key, a name, a variable name): the lookup
+    // (lookupParam, sameParamName); Felix's env loader; the editors, which may not import params;
+    // the v1 -> v3 name conversion. Everywhere else a name goes through lookupParam/sameParamName.
+    const nameLowering = /\bgoToLower\((?:[\w.]*\.)?(?:key|name|keys?Raw|bare|v1Name)\b/
+    assert.deepEqual(offenders(nameLowering, ['src/params/index.ts', 'src/layers/env.ts', 'src/formats/felix-cfg-edit.ts', 'src/formats/env-file-edit.ts', 'src/params/v3-convert.ts']), [])
+  })
+
+  test('the checks above can fail: each pattern finds its duplicate in a sample', () => {
+    const sample = (text: string) => runtimeImports({path: 'src/services/x.ts', text}).js
+    assert.match(sample('export const f = (r, k) => r.byLowerName.get(goToLower(k))'), /\bbyLowerName\b/)
+    assert.match(sample('export const f = (e) => goToLower(e.key) === "felixhostname"'), /\bgoToLower\((?:[\w.]*\.)?(?:key|name|keys?Raw|bare|v1Name)\b/)
+    assert.match(sample('export const t = process.stdin.isTTY'), /\.isTTY\b/)
+    assert.match(sample('export const k = (o, l) => (o.datastoreType ?? l.datastore.type) === "kubernetes"'), /\.datastore\.type\b|\bdatastoreType\s*\?\?/)
+    assert.match(sample('export const r = async (ds) => ds.readConfig()'), /\.readConfig\(/)
+  })
+})

@@ -6,7 +6,8 @@ import {after, describe, test} from 'node:test'
 
 import fc from 'fast-check'
 
-import {describeKind, goQuote, goToLower, kindLabel, parseKind, realFileProbe, zeroValue} from '../../src/params/kinds.js'
+import {describeKind, goToLower, kindLabel, parseKind, realFileProbe, zeroValue} from '../../src/params/kinds.js'
+import {goQuote} from '../../src/params/go/quote.js'
 import type {FileProbe, KindSpec, TypedValue} from '../../src/params/types.js'
 import {holds} from '../helpers/fuzz.js'
 

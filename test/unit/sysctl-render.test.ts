@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {checkSysctl} from '../../src/services/sysctl.js'
+import {checkSysctl} from '../../src/services/sysctl/check.js'
 import {renderSysctlCheckText} from '../../src/render/sysctl.js'
 
 test('check table and wide renderings, exactly', (t) => {

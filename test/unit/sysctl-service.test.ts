@@ -4,7 +4,9 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, s
 import {spawnSync} from 'node:child_process'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {applySysctl, checkSysctl, DEFAULT_DROP_IN, MODULES_LOAD_ENTRY} from '../../src/services/sysctl.js'
+import {applySysctl} from '../../src/services/sysctl/apply.js'
+import {checkSysctl} from '../../src/services/sysctl/check.js'
+import {DEFAULT_DROP_IN, MODULES_LOAD_ENTRY} from '../../src/services/sysctl/model.js'
 import {CheckFailedError, LocalIoError, UsageError} from '../../src/errors.js'
 
 const roots: string[] = []

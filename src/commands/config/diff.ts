@@ -7,6 +7,7 @@ import {colourEnabled} from '../../render/format.js'
 import {renderDiagnostics} from '../../render/config.js'
 import {renderFleetDiff} from '../../render/fleet.js'
 import {configDiff} from '../../services/config-fleet.js'
+import {problemExit} from '../../services/exit-codes.js'
 
 export default class ConfigDiff extends FelixctlCommand {
   static override summary = 'Compare the effective configuration of two host directories, or of one host directory against global.'
@@ -36,7 +37,7 @@ Exit code 3 when Felix would not start on either side; 4 when a host directory d
     this.out(await renderFleetDiff(result, output, colourEnabled()))
     const diags = [...result.a.diagnostics, ...result.b.diagnostics]
     if (output.name !== 'json' && output.name !== 'yaml' && diags.length) this.err(renderDiagnostics(diags, colourEnabled(process.stderr)))
-    this.finish(result.a.fatal || result.b.fatal ? 3 : 0)
+    this.finish(problemExit(Boolean(result.a.fatal || result.b.fatal)))
     return result
   }
 }

@@ -8,6 +8,7 @@ import {UsageError} from '../../errors.js'
 import {colourEnabled} from '../../render/format.js'
 import {paramDiagnostics, renderConfigGet, renderDiagnostics} from '../../render/config.js'
 import {configGetMany} from '../../services/config-query.js'
+import {problemExit} from '../../services/exit-codes.js'
 
 export default class ConfigGet extends FelixctlCommand {
   static override summary = 'Show the value Felix uses for one or more parameters, where it comes from, and every layer that sets it.'
@@ -54,7 +55,7 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
       const mine = results.flatMap((r) => paramDiagnostics(r))
       if (mine.length) this.err(renderDiagnostics(mine, colourEnabled(process.stderr)))
     }
-    this.finish(results[0].fatal ? 3 : 0)
+    this.finish(problemExit(results.some((r) => Boolean(r.fatal))))
     return results.length === 1 ? results[0] : results
   }
 
@@ -64,7 +65,7 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
     const result = await configGetAllHosts(name, {...configContextOptions(flags), withLocal: flags['with-local']})
     for (const w of result.warnings) this.err(w)
     this.out(await renderFleetGet(result, output, colourEnabled()))
-    this.finish(result.fatal.length || result.global.fatal ? 3 : 0)
+    this.finish(problemExit(result.fatal.length > 0 || Boolean(result.global.fatal)))
     return result
   }
 }

@@ -6,6 +6,7 @@ import {OUTPUTS, parseOutput, type OutputFormat} from '../../render/output.js'
 import {colourEnabled} from '../../render/format.js'
 import {renderConfigList, renderDiagnostics} from '../../render/config.js'
 import {configList} from '../../services/config-query.js'
+import {problemExit} from '../../services/exit-codes.js'
 
 export default class ConfigList extends FelixctlCommand {
   static override summary = 'List every Felix parameter with its effective value, source and origin.'
@@ -43,7 +44,7 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
     if (output.name !== 'json' && output.name !== 'yaml' && result.resolution.diagnostics.length) {
       this.err(renderDiagnostics(result.resolution.diagnostics, colourEnabled(process.stderr)))
     }
-    this.finish(result.resolution.fatal ? 3 : 0)
+    this.finish(problemExit(Boolean(result.resolution.fatal)))
     return result
   }
 
@@ -60,7 +61,7 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
       const diags = [...result.global.diagnostics, ...result.hosts.flatMap((h) => h.diagnostics)]
       if (diags.length) this.err(renderDiagnostics(diags, colourEnabled(process.stderr)))
     }
-    this.finish(result.global.fatal || result.hosts.some((h) => h.fatal) ? 3 : 0)
+    this.finish(problemExit(Boolean(result.global.fatal) || result.hosts.some((h) => h.fatal)))
     return result
   }
 }

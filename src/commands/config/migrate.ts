@@ -6,6 +6,7 @@ import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {colourEnabled} from '../../render/format.js'
 import {renderMigrateDiff, renderMigrateReport, renderMigrateReportJson, renderMigrateResources} from '../../render/migrate.js'
 import {configMigrate, writeMigrateReport} from '../../services/config-migrate.js'
+import {problemExit} from '../../services/exit-codes.js'
 
 export default class ConfigMigrate extends FelixctlCommand {
   static override summary = 'Write the Calico v3 FelixConfiguration and ClusterInformation resources that keep Felix doing what Felix 2.0 did with the etcd keys.'
@@ -49,7 +50,7 @@ Exit code 3 when felixctl refuses (a die-on-fail value Felix 2.0 never started w
     else if (!result.refused) this.out(await renderMigrateResources(result, output))
     this.err(renderMigrateReport(result, colourEnabled(process.stderr)))
     const differs = result.diff ? result.diff.some((h) => h.differs > 0) : false
-    this.finish(result.refused || differs ? 3 : 0)
+    this.finish(problemExit(Boolean(result.refused || differs)))
     return result
   }
 }

@@ -4,8 +4,7 @@ import {datastoreFlags, felixVersionFlag, hostFlag, localSourceFlags, noLocalFla
 import {outputFlags} from '../../cli/flags.js'
 import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {runConfigWrite, writeFlags} from '../../cli/config-write-flow.js'
-import {isInteractive, promptValue} from '../../cli/prompts.js'
-import {UsageError} from '../../errors.js'
+import {promptValue, requireInteractive} from '../../cli/prompts.js'
 import {valueChoices, validateForPrompt} from '../../services/config-write.js'
 
 export default class ConfigSet extends FelixctlCommand {
@@ -31,7 +30,7 @@ With no VALUE on a TTY, felixctl prompts for one.`
     const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.values)
     let value = args.value
     if (value === undefined) {
-      if (!isInteractive()) throw new UsageError('config set needs a VALUE (no TTY to prompt on)', {hint: `felixctl config set ${args.name} VALUE --layer ${flags.layer}`})
+      requireInteractive('config set needs a VALUE (no TTY to prompt on)', {hint: `felixctl config set ${args.name} VALUE --layer ${flags.layer}`})
       value = await promptValue(`Value for ${args.name}`, valueChoices(args.name, flags['felix-version']), (v) => validateForPrompt(args.name, v, flags['felix-version']))
     }
     return runConfigWrite({out: (t) => this.out(t), err: (t) => this.err(t)}, 'set', args.name, value, {...flags, output})

@@ -3,8 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
 import {outputFlags} from '../../cli/flags.js'
 import {OUTPUTS, parseOutput} from '../../render/output.js'
-import {isInteractive, runPrompt} from '../../cli/prompts.js'
-import {UsageError} from '../../errors.js'
+import {askQuestions, requireInteractive} from '../../cli/prompts.js'
 import {renderOpenStackRender} from '../../render/openstack.js'
 import {openstackRender, parseEtcdPort} from '../../services/openstack-render.js'
 import {etcdFlags, releaseFlag} from '../../openstack/flags.js'
@@ -34,14 +33,13 @@ With no file kind on a terminal, felixctl asks; without a terminal that is a usa
     let etcdHost = flags['etcd-host']
     let etcdPort = flags['etcd-port']
     if (file === undefined) {
-      if (!isInteractive()) {
-        throw new UsageError('name the file to render (nova.conf, neutron.conf, ml2_conf.ini, dhcp_agent.ini or all)', {
-          hint: 'felixctl asks interactively only when stdin and stdout are a terminal; for example: felixctl openstack render all --release kilo',
-          code: 'no-tty',
-        })
-      }
-      const {promptRenderOptions} = await import('../../openstack/prompt.js')
-      const answers = await runPrompt(() => promptRenderOptions({release, etcdHost, etcdPort}), 'nothing rendered')
+      requireInteractive('name the file to render (nova.conf, neutron.conf, ml2_conf.ini, dhcp_agent.ini or all)', {
+        hint: 'felixctl asks interactively only when stdin and stdout are a terminal; for example: felixctl openstack render all --release kilo',
+        code: 'no-tty',
+      })
+      const {renderQuestions, renderAnswers} = await import('../../openstack/prompt.js')
+      const given = {release, etcdHost, etcdPort}
+      const answers = renderAnswers(given, await askQuestions(renderQuestions(given), 'nothing rendered'))
       ;({file, release, etcdHost, etcdPort} = answers)
     }
     const result = openstackRender({

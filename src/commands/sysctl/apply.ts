@@ -5,7 +5,7 @@ import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {isInteractive, promptConfirm} from '../../cli/prompts.js'
 import {colourEnabled, painter} from '../../render/format.js'
 import {renderSysctlApply, renderSysctlApplyText, type SysctlFormat} from '../../render/sysctl.js'
-import {applySysctl, type SysctlApplyResult} from '../../services/sysctl.js'
+import {applySysctl, type SysctlApplyResult} from '../../services/sysctl/apply.js'
 
 export default class SysctlApply extends FelixctlCommand {
   static override summary = 'Raise the conntrack table size live and persistently, idempotently.'

@@ -4,7 +4,7 @@ import {outputFlags} from '../../cli/flags.js'
 import {OUTPUTS, parseOutput} from '../../render/output.js'
 import {colourEnabled, painter} from '../../render/format.js'
 import {renderSysctlCheck} from '../../render/sysctl.js'
-import {checkSysctl} from '../../services/sysctl.js'
+import {checkSysctl} from '../../services/sysctl/check.js'
 
 export default class SysctlCheck extends FelixctlCommand {
   static override summary = 'Check the conntrack table size: live value, usage, and the value that wins at boot.'
