@@ -29,13 +29,8 @@ export async function completionWords(kind: CompletionKind, options: {felixVersi
       return releaseCompletionWords()
     case 'hosts': {
       if (options.snapshot === undefined) throw new UsageError('complete hosts reads the host directories of a snapshot: give --snapshot FILE', {hint: 'felixctl datastore export > snap.json; felixctl complete hosts --snapshot snap.json'})
-      const {openDatastore} = await import('../datastore/index.js')
-      const ds = await openDatastore({type: 'snapshot', path: options.snapshot})
-      try {
-        return hostsWithConfig((await ds.readConfig()).kvs)
-      } finally {
-        await ds.close()
-      }
+      const {snapshotConfigKeys} = await import('./felix-datastore.js')
+      return hostsWithConfig(await snapshotConfigKeys(options.snapshot))
     }
   }
 }

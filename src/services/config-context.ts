@@ -123,7 +123,7 @@ export function readLocalLayers(options: LocalSourceOptions): LocalLayers {
       content = readLocalFile(path, 'config file')
     } catch (error) {
       if (error instanceof LocalIoError && /no such file/.test(error.message)) {
-        // §3: a missing default file is no file; a file named explicitly (-c or FELIXCTL_CONFIG_FILE)
+        // docs/reference/felix-2.0-config.md §3.2: a missing default file is no file; a file named explicitly (-c or FELIXCTL_CONFIG_FILE)
         // must exist (exit 6), unless the command is about to create it.
         if (options.configFile !== undefined && !options.configFileMayBeMissing) {
           throw new LocalIoError(`config file ${path} does not exist (named with -c/--config-file or FELIXCTL_CONFIG_FILE)`, {
@@ -219,7 +219,7 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
   const opened = await openFelixDatastore({
     localOnly,
     options,
-    // Only the directories this host's Felix reads (§3): global, and its own per-host one
+    // Only the directories this host's Felix reads (§3.3): global, and its own per-host one
     // (every host's when FelixHostname resolves to "").
     scope: options.readAllHosts ? undefined : {host: options.noLocal ? kernelHostname : localOnly.host},
     stopsBeforeConnecting: stoppedEarly ? `Felix stops at the ${localOnly.fatal!.stage} stage before connecting` : null,

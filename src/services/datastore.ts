@@ -28,7 +28,7 @@ export interface DatastoreStatusResult {
   exitCode: 0 | 5
 }
 
-/** Felix's view of where the datastore is, from env + file only (§5.4). */
+/** Felix's view of where the datastore is, from env + file only (docs/reference/felix-2.0-config.md §5.4). */
 async function felixLocalView(options: ConfigContextOptions): Promise<Resolution> {
   return resolveLocal(await withFelixProcess(options)).localOnly
 }

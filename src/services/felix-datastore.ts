@@ -3,7 +3,7 @@
  * datastore through (config get|list|validate|set|unset, the fleet views, datastore
  * status|export, doctor). It holds, in one place:
  *
- * - where to connect: felixctl's flags, Felix's own settings from env + file (§5.4), then calicoctl's
+ * - where to connect: felixctl's flags, Felix's own settings from env + file (docs/reference/felix-2.0-config.md §5.4), then calicoctl's
  *   (connectionFor; docs/architecture.md "Where felixctl connects");
  * - the kubernetes check: with DatastoreType kubernetes Felix 2.0 has no etcd layers (§3), so
  *   nothing is read;
@@ -49,7 +49,7 @@ export interface DatastoreRead {
   tree?: ConfigTree
 }
 
-/** §3: Felix 2.0 reads etcd through the v2 API; etcd 3.4 keeps the v2 and v3 key spaces apart. */
+/** §3.5: Felix 2.0 reads etcd through the v2 API; etcd 3.4 keeps the v2 and v3 key spaces apart. */
 export const V3_NOTE = 'note: Felix 2.0 reads etcd through the v2 API; these are the keys in the v3 store (--datastore-type etcdv3), which Felix itself does not see'
 
 /** The notes each view prints about what it read (the views word the kubernetes case for what they show). */
@@ -189,5 +189,16 @@ export async function openFelixDatastore(request: OpenFelixDatastoreRequest): Pr
     return none({kind: 'none', endpoints: error.endpoint ? [error.endpoint] : [], ready: null, unavailable: error.message}, error, elapsedMs)
   } finally {
     await ds?.close()
+  }
+}
+
+/** The config keys of a snapshot file, for shell completion of host directories (no Felix rules apply). */
+export async function snapshotConfigKeys(path: string): Promise<ConfigTree['kvs']> {
+  const {openDatastore} = await import('../datastore/index.js')
+  const ds = await openDatastore({type: 'snapshot', path})
+  try {
+    return (await ds.readConfig()).kvs
+  } finally {
+    await ds.close()
   }
 }

@@ -1,4 +1,4 @@
-/** Go 1.7 strconv: ParseUint, ParseInt, ParseFloat, as Felix 2.0.x calls them (felix-2.0-config.md §2). */
+/** Go 1.7 strconv: ParseUint, ParseInt, ParseFloat, as Felix 2.0.x calls them (docs/reference/felix-2.0-config.md §2). */
 import {goToLower} from '../../lib/go-lower.js'
 import {goQuote} from './quote.js'
 
