@@ -65,9 +65,9 @@ export function impactLayersText(i: Impact): string {
     : "not visible for remote hosts: evaluated from etcd alone (--with-local applies this machine's)"
 }
 
-/** The counts in one line (the TTY confirmation). */
+/** The counts, short (the TTY confirmation, after the block of renderImpactText). */
 export function impactCounts(i: Impact): string {
-  return `Felix restarts on ${i.restart.length} (value changes on ${i.valueChanged.length}), stops on ${i.stop.length}, recovers on ${i.recover.length}; ${i.unaffected} unaffected, of ${i.hosts} host director${i.hosts === 1 ? 'y' : 'ies'}`
+  return `Felix: ${i.restart.length} restart, ${i.stop.length} stop, ${i.recover.length} recover, of ${i.hosts} hosts`
 }
 
 /** The impact block of the text output: counts, then the first hosts of each group. */

@@ -12,6 +12,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {runCli} from '../helpers/cli.js'
+import {haveScript, onPty} from '../helpers/pty.js'
 import {EtcdInstance, startEtcd} from '../helpers/etcd.js'
 import {Kv} from '../../src/datastore/types.js'
 import {openDatastore} from '../../src/datastore/index.js'
@@ -190,7 +191,8 @@ function applyChange(kvs: Map<string, string>, c: Change, canonical: boolean): M
 
 const asKvs = (m: Map<string, string>): Kv[] => [...m].map(([key, value]) => ({key, value}))
 
-const ENV = {FELIX_LOGSEVERITYSCREEN: 'WARNING', FELIX_IPINIPENABLED: 'true', FELIX_LOGFILEPATH: '/var/log/felix.log'}
+// Set only in the environment: one that global keys set too, two that no etcd key sets, and a local-only one.
+const ENV = {FELIX_LOGSEVERITYSCREEN: 'WARNING', FELIX_IPINIPENABLED: 'true', FELIX_LOGFILEPATH: '/var/log/felix.log', FELIX_ETCDSCHEME: 'http'}
 const envEntries = (withLocal: boolean): RawEntry[] =>
   withLocal ? Object.entries(ENV).map(([k, v]) => ({layer: 'env', key: k.slice(6).toLowerCase(), raw: v, origin: {type: 'env', name: k}})) : []
 
@@ -275,5 +277,22 @@ describe('config set|unset: impact = the full resolver on every host (220 host d
     const forced = await runCli([...base, '--yes', '--force', '-o', 'json'], {env})
     assert.equal(forced.code, 0, forced.stderr)
     assert.match(forced.stderr, /would stop Felix on \d+ of 220 hosts.*written anyway: --force/)
+  })
+
+  test('on a TTY the confirmation shows the counts and the first hosts before it asks; No writes nothing', {skip: !haveScript && 'script(1) is not installed'}, async () => {
+    const via = ['--datastore-type', 'etcdv2', '--etcd-endpoints', etcd.clientUrl, '--etcd-timeout', '20s', '-c', noCfg]
+    const r = await onPty(['config', 'set', 'LogPrefix', 'impact-pty', '--layer', 'global', '--host', 'felixctl-test', ...via], ['n\r'], '(y/N)')
+    assert.equal(r.code, 0, r.screen)
+    assert.match(r.screen, /impact on 220 host directories under \/calico\/v1\/host\//)
+    assert.match(r.screen, /^ {2}restart +\d+ {2}node000, /m)
+    // The question itself (a narrow terminal may wrap it).
+    assert.match(r.screen, /Felix:\s+\d+\s+restart,\s+0\s+stop,\s+0\s+recover,\s+of\s+220\s+hosts\.\s+Write\s+\/calico\/v1\/config\/LogPrefix\?/)
+    assert.match(r.screen, /nothing written/)
+    const ds = await openDatastore({type: 'etcdv2', endpoints: [etcd.clientUrl], timeoutMs: 20000})
+    try {
+      assert.equal(await ds.get('/calico/v1/config/LogPrefix'), null)
+    } finally {
+      await ds.close()
+    }
   })
 })
