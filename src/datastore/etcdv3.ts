@@ -254,12 +254,21 @@ export class EtcdV3Datastore implements Datastore {
       {key: READY_KEY},
     ])
     return this.read('Txn', message, (answer): ConfigTree => {
-      const {revision, ranges} = decodeTxnOfRanges(answer, (key) => key === READY_KEY || isConfigKey(key))
+      // Every host directory (a key under /calico/v1/host/<h>/), with or without config keys: unscoped reads only.
+      const hostDirs = scope?.host ? undefined : new Set<string>()
+      const keep = (key: string): boolean => {
+        if (hostDirs && key.startsWith(HOST_PREFIX)) {
+          const slash = key.indexOf('/', HOST_PREFIX.length)
+          if (slash > HOST_PREFIX.length) hostDirs.add(key.slice(HOST_PREFIX.length, slash))
+        }
+        return key === READY_KEY || isConfigKey(key)
+      }
+      const {revision, ranges} = decodeTxnOfRanges(answer, keep)
       const kvs: Kv[] = []
       for (const range of ranges.slice(0, 2)) for (const kv of range.kvs) kvs.push({key: kv.key, value: kv.value, revision: kv.modRevision})
       kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       const readyKv = ranges[2]?.kvs[0]
-      return {kvs, ready: readyKv ? readyKv.value : null, revision}
+      return {kvs, ready: readyKv ? readyKv.value : null, revision, ...(hostDirs ? {hostDirs: [...hostDirs].sort()} : {})}
     })
   }
 

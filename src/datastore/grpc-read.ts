@@ -123,10 +123,12 @@ class Reader {
   }
 }
 
-function decodeKv(buf: Buffer, start: number, end: number): RawKv {
+/** A KeyValue, or null when `keep` drops its key (then its value is never decoded). */
+function decodeKv(buf: Buffer, start: number, end: number, keep?: (key: string) => boolean): RawKv | null {
   const r = new Reader(buf, start, end)
   let key = ''
-  let value = ''
+  let valueStart = 0
+  let valueEnd = 0
   let modRevision = 0
   while (!r.done()) {
     const tag = r.varint()
@@ -135,13 +137,12 @@ function decodeKv(buf: Buffer, start: number, end: number): RawKv {
     if (no === 1 && wire === 2) {
       const [s, e] = r.bytes()
       key = buf.toString('utf8', s, e)
-    } else if (no === 5 && wire === 2) {
-      const [s, e] = r.bytes()
-      value = buf.toString('utf8', s, e)
-    } else if (no === 3 && wire === 0) modRevision = r.varint()
+    } else if (no === 5 && wire === 2) [valueStart, valueEnd] = r.bytes()
+    else if (no === 3 && wire === 0) modRevision = r.varint()
     else r.skip(wire)
   }
-  return {key, value, modRevision: String(modRevision)}
+  if (keep && !keep(key)) return null
+  return {key, value: valueEnd > valueStart ? buf.toString('utf8', valueStart, valueEnd) : '', modRevision: String(modRevision)}
 }
 
 /** ResponseHeader.revision (= 3). */
@@ -167,8 +168,8 @@ function decodeRangeInto(buf: Buffer, start: number, end: number, out: RawRange,
       revision = decodeHeaderRevision(buf, s, e)
     } else if (tag === ((2 << 3) | 2)) {
       const [s, e] = r.bytes()
-      const kv = decodeKv(buf, s, e)
-      if (!keep || keep(kv.key)) out.kvs.push(kv)
+      const kv = decodeKv(buf, s, e, keep)
+      if (kv) out.kvs.push(kv)
     } else r.skip(tag & 7)
   }
   return revision

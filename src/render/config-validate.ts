@@ -1,13 +1,13 @@
 /** Renderer for `config validate`. */
 import {ConfigValidateResult} from '../services/config-validate.js'
-import {diagnosticsJson, formatOrigin, hostDirectoryJson, showMessage, terminalText} from './config.js'
+import {diagnosticsJson, formatOrigin, hostDirectoryJson, showMessage, stoppedLine, terminalText} from './config.js'
 import {showField} from './escape.js'
 import {painter} from './format.js'
 import {OutputFormat, OutputView, asOutput, isDocumentFormat, renderView} from './output.js'
 
 /** The JSON document of `config validate` (docs/json-output.md). */
 export function configValidateJson(r: ConfigValidateResult) {
-  return {felixVersion: r.felixVersion, hosts: r.hosts, hostDirectory: r.hostSelection ? hostDirectoryJson(r.hostSelection) : null, fatal: r.fatal, ok: r.exitCode === 0, status: r.status, counts: r.counts, problems: r.problems, diagnostics: diagnosticsJson([], r.warnings)}
+  return {felixVersion: r.felixVersion, hosts: r.hosts, stopped: r.stopped, hostDirectory: r.hostSelection ? hostDirectoryJson(r.hostSelection) : null, fatal: r.fatal, ok: r.exitCode === 0, status: r.status, counts: r.counts, problems: r.problems, diagnostics: diagnosticsJson([], r.warnings)}
 }
 
 /** `config validate`'s view: the items are the problems. */
@@ -28,6 +28,7 @@ export async function renderConfigValidate(r: ConfigValidateResult, format: Outp
     const host = x.host ? `[host ${showField(x.host)}] ` : ''
     out += `${sev} [${x.code}] ${host}${showMessage(x.message)}${format_ === 'wide' && where ? `\n    at: ${where}` : ''}${x.hint ? `\n    fix: ${showMessage(x.hint)}` : ''}\n`
   }
+  if (r.stopped.length) out += `${r.problems.length ? '\n' : ''}${stoppedLine(r.stopped, r.hosts.length)}\n`
   const scope = r.hosts.length === 1 ? `host ${showField(r.hosts[0])}` : `${r.hosts.length} host directories`
   out += `${r.problems.length ? '\n' : ''}${r.counts.error} error(s), ${r.counts.warning} warning(s), ${r.counts.info} note(s) for ${scope}: `
   if (r.status === 'not-checked') out += p.red('NOT CHECKED') + ' (the etcd layers could not be read)'

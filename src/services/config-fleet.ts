@@ -82,6 +82,24 @@ function stripFelixHostname(entries: readonly RawEntry[]): {kept: RawEntry[]; dr
   return {kept, dropped}
 }
 
+/**
+ * The env and file layers every host is evaluated with: none, or (--with-local) this
+ * machine's without FelixHostname, with the note that says so when it was dropped.
+ */
+export function fleetLocalLayers(local: {env: readonly RawEntry[]; file: FileLayerInput}, withLocal: boolean): {env: readonly RawEntry[]; file: FileLayerInput; warning: string | null} {
+  if (!withLocal) return {env: [], file: {state: 'absent'}, warning: null}
+  const e = stripFelixHostname(local.env)
+  let file = local.file
+  const dropped = [...e.dropped]
+  if (local.file.state === 'loaded') {
+    const f = stripFelixHostname(local.file.entries)
+    file = {...local.file, entries: f.kept}
+    dropped.push(...f.dropped)
+  }
+  const warning = dropped.length ? `note: --with-local: FelixHostname=${JSON.stringify(dropped[0].raw)} from this machine is not applied; each host directory is evaluated as its own FelixHostname` : null
+  return {env: e.kept, file, warning}
+}
+
 /** A host directory's config key, with the parameter name as spelt (parsed once). */
 export interface HostKv {
   name: string
@@ -169,22 +187,8 @@ export async function buildFleetContext(options: FleetOptions): Promise<FleetCon
   const readFrom: FleetReadFrom = tree ? {...read, revision: tree.revision} : read
   const {globalKvs, byHost} = groupFleetKvs(kvs)
 
-  let env: readonly RawEntry[] = []
-  let file: FileLayerInput = {state: 'absent'}
-  if (options.withLocal) {
-    const e = stripFelixHostname(local.env)
-    env = e.kept
-    file = local.file
-    const dropped = [...e.dropped]
-    if (local.file.state === 'loaded') {
-      const f = stripFelixHostname(local.file.entries)
-      file = {...local.file, entries: f.kept}
-      dropped.push(...f.dropped)
-    }
-    if (dropped.length) {
-      warnings.push(`note: --with-local: FelixHostname=${JSON.stringify(dropped[0].raw)} from this machine is not applied; each host directory is evaluated as its own FelixHostname`)
-    }
-  }
+  const {env, file, warning} = fleetLocalLayers(local, Boolean(options.withLocal))
+  if (warning) warnings.push(warning)
   const evaluator = new FleetEvaluator({registry, params, env, file, globalKvs, probe, fast: options.fast})
   return {
     felixVersion: registry.felixVersion,
