@@ -75,6 +75,24 @@ export function fleetParams(registry: Registry, names: string[] | undefined): Pa
   return registry.params.filter((p) => picked.has(p.name))
 }
 
+/**
+ * The env and file layers every host is evaluated with: none, or with --with-local this
+ * machine's without FelixHostname (and a note when one was dropped).
+ */
+export function fleetLocalLayers(local: {env: readonly RawEntry[]; file: FileLayerInput}, withLocal: boolean | undefined): {env: readonly RawEntry[]; file: FileLayerInput; note: string | null} {
+  if (!withLocal) return {env: [], file: {state: 'absent'}, note: null}
+  const e = stripFelixHostname(local.env)
+  let file = local.file
+  const dropped = [...e.dropped]
+  if (local.file.state === 'loaded') {
+    const f = stripFelixHostname(local.file.entries)
+    file = {...local.file, entries: f.kept}
+    dropped.push(...f.dropped)
+  }
+  const note = dropped.length ? `note: --with-local: FelixHostname=${JSON.stringify(dropped[0].raw)} from this machine is not applied; each host directory is evaluated as its own FelixHostname` : null
+  return {env: e.kept, file, note}
+}
+
 function stripFelixHostname(entries: readonly RawEntry[]): {kept: RawEntry[]; dropped: RawEntry[]} {
   const kept: RawEntry[] = []
   const dropped: RawEntry[] = []
@@ -182,22 +200,8 @@ export async function buildFleetContext(options: FleetOptions): Promise<FleetCon
   }
   const {globalKvs, byHost} = groupFleetKvs(kvs)
 
-  let env: readonly RawEntry[] = []
-  let file: FileLayerInput = {state: 'absent'}
-  if (options.withLocal) {
-    const e = stripFelixHostname(local.env)
-    env = e.kept
-    file = local.file
-    const dropped = [...e.dropped]
-    if (local.file.state === 'loaded') {
-      const f = stripFelixHostname(local.file.entries)
-      file = {...local.file, entries: f.kept}
-      dropped.push(...f.dropped)
-    }
-    if (dropped.length) {
-      warnings.push(`note: --with-local: FelixHostname=${JSON.stringify(dropped[0].raw)} from this machine is not applied; each host directory is evaluated as its own FelixHostname`)
-    }
-  }
+  const {env, file, note} = fleetLocalLayers(local, options.withLocal)
+  if (note) warnings.push(note)
   const evaluator = new FleetEvaluator({registry, params, env, file, globalKvs, probe, fast: options.fast})
   return {
     felixVersion: registry.felixVersion,
