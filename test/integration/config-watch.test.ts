@@ -447,3 +447,27 @@ describe('config watch, lost history', () => {
     assert.match(w.stderr, /no longer holds index \d+/)
   })
 })
+
+describe('config watch --host', () => {
+  test('only the named host directories (with the global directory and Ready): other hosts are neither printed nor counted', async () => {
+    const {w} = await startWatch('v3', ['--host', 'node1'])
+    assert.equal(w.events.find((e) => e.type === 'start')!.hosts, 1)
+    const skipped = await v3Write({key: '/calico/v1/host/node2/config/LogSeverityScreen', value: 'WARNING'})
+    const own = await v3Write({key: '/calico/v1/host/node1/config/LogSeverityFile', value: 'ERROR'})
+    const global = await v3Write({key: '/calico/v1/config/ReportingIntervalSecs', value: '45'})
+    await w.until('two changes', () => w.changes().length >= 2)
+    const exit = await w.interrupt()
+    assert.deepEqual(exit, {code: 0, signal: null}, w.stderr)
+    const printed = w.changes()
+    assert.deepEqual(printed.map((e) => [e.revision, e.key]), [
+      [own, '/calico/v1/host/node1/config/LogSeverityFile'],
+      [global, '/calico/v1/config/ReportingIntervalSecs'],
+    ])
+    assert.ok(!printed.some((e) => e.revision === skipped))
+    for (const e of printed) {
+      const impact = e.impact as Impact
+      assert.equal(impact.hosts, 1)
+      for (const h of [...impact.restart, ...impact.stop, ...impact.recover]) assert.equal(h, 'node1')
+    }
+  })
+})
