@@ -4,7 +4,7 @@
  */
 import * as Flags from '@oclif/core/flags'
 import {colourEnabled} from '../render/format.js'
-import {renderConfigWrite} from '../render/config-write.js'
+import {impactCounts, renderConfigWrite, renderImpactText} from '../render/config-write.js'
 import {applyConfigWrite, newHostMessage, newHostRefusal, planConfigWrite, ConfigWriteOptions, WriteLayer} from '../services/config-write.js'
 import {ParsedConfigFlags, configContextOptions} from './config-flags.js'
 import {isInteractive, promptConfirm} from './prompts.js'
@@ -18,6 +18,7 @@ export const writeFlags = {
   'dry-run': Flags.boolean({summary: 'Show what would change (a diff for files) and write nothing.'}),
   yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation before writing to etcd.'}),
   'follow-symlinks': Flags.boolean({summary: 'Edit through a symbolic link that points outside the file\'s directory.'}),
+  'with-local': Flags.boolean({summary: "With --layer global or host: evaluate the impact on every host with this machine's env and config file (FelixHostname excepted); by default remote hosts are evaluated from etcd alone."}),
 }
 
 export interface WriteFlowFlags extends ParsedConfigFlags {
@@ -29,6 +30,7 @@ export interface WriteFlowFlags extends ParsedConfigFlags {
   'dry-run'?: boolean
   yes?: boolean
   'follow-symlinks'?: boolean
+  'with-local'?: boolean
   output: string
 }
 
@@ -49,9 +51,16 @@ export async function runConfigWrite(
     fixSpelling: flags['fix-spelling'],
     force: flags.force,
     followSymlinks: flags['follow-symlinks'],
+    withLocal: flags['with-local'],
+    dryRun: flags['dry-run'],
   }
   const plan = await planConfigWrite(options)
   for (const w of plan.warnings) io.err(w)
+  if (plan.refusal) {
+    // --dry-run: the whole plan (impact included), then the exit 3 the write would meet.
+    io.out(await renderConfigWrite(await applyConfigWrite(plan, {dryRun: true}), flags.output, colourEnabled()))
+    throw plan.refusal
+  }
   let confirmed = false
   if (plan.newHost && op === 'set' && !flags['create-host']) {
     // A new host directory, or a typo: ask on a TTY (not with --yes); otherwise refuse.
@@ -62,9 +71,10 @@ export async function runConfigWrite(
       return plan
     } else confirmed = true
   }
-  if (plan.restart && !flags['dry-run']) {
-    io.err(`note: ${plan.restart}`)
-    if (!confirmed && !flags.yes && isInteractive() && !(await promptConfirm(`${op === 'set' ? 'Write' : 'Delete'} ${plan.target}?`))) {
+  if (plan.impact && plan.changed && !flags['dry-run'] && !confirmed && !flags.yes && isInteractive()) {
+    // The counts (and the first hosts of each group) before the question.
+    io.err(renderImpactText(plan.impact))
+    if (!(await promptConfirm(`${impactCounts(plan.impact)}. ${op === 'set' ? 'Write' : 'Delete'} ${plan.target}?`))) {
       io.err('nothing written')
       return plan
     }

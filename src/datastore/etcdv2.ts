@@ -164,18 +164,20 @@ function headerIndex(res: HttpResponse, body?: V2Body): string | undefined {
   return body?.index === undefined ? undefined : String(body.index)
 }
 
-function collect(node: V2Node | undefined, out: Kv[], ready: {value: string | null}): void {
+function collect(node: V2Node | undefined, out: Kv[], ready: {value: string | null}, hostDirs?: string[]): void {
   if (!node) return
   if (node.dir) {
     // Only directories that can hold a config key (a whole tree's workloads are skipped unread).
     if (node.key !== undefined && !mayHoldConfig(node.key)) return
+    // /calico/v1/host/<h>: a host directory, with or without config keys (issue 17: impact).
+    if (hostDirs && node.key !== undefined && node.key.startsWith(HOST_PREFIX) && node.key.indexOf('/', HOST_PREFIX.length) === -1) hostDirs.push(node.key.slice(HOST_PREFIX.length))
     const children = node.nodes
     if (!children) return
     // etcd lists a directory in Go map order. Sorting each directory (10,000 host directories,
     // then a few keys each) leaves the caller's sort of all keys an almost sorted array, which
     // costs a tenth of sorting 50,000 keys in random order.
     if (children.length > 1) children.sort(byNodeKey)
-    for (const child of children) collect(child, out, ready)
+    for (const child of children) collect(child, out, ready, hostDirs)
     return
   }
   if (node.key === undefined) return
@@ -287,9 +289,10 @@ export class EtcdV2Datastore implements Datastore {
       if (res.status !== 200) throw unexpected(base, res, json, 'read /calico/v1')
       const kvs: Kv[] = []
       const ready = {value: null as string | null}
-      collect(json.node, kvs, ready)
+      const hostDirs: string[] = []
+      collect(json.node, kvs, ready, hostDirs)
       kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      return {kvs, ready: ready.value, revision}
+      return {kvs, ready: ready.value, revision, hostDirs}
     })
   }
 

@@ -221,15 +221,21 @@ export class EtcdV3Datastore implements Datastore {
       )
       const ranges = res.responses.map((r) => (r as unknown as {response_range: IRangeResponse}).response_range)
       const kvs: Kv[] = []
+      // Every host directory (a key under /calico/v1/host/<h>/), with or without config keys: unscoped reads only.
+      const hostDirs = scope?.host ? undefined : new Set<string>()
       for (const range of ranges.slice(0, 2)) {
         for (const kv of range?.kvs ?? []) {
           const key = kv.key.toString('utf8')
           if (isConfigKey(key)) kvs.push(toKv(kv))
+          if (hostDirs && key.startsWith(HOST_PREFIX)) {
+            const slash = key.indexOf('/', HOST_PREFIX.length)
+            if (slash > HOST_PREFIX.length) hostDirs.add(key.slice(HOST_PREFIX.length, slash))
+          }
         }
       }
       kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       const readyKv = ranges[2]?.kvs?.[0]
-      return {kvs, ready: readyKv ? readyKv.value.toString('utf8') : null, revision: String(res.header.revision)}
+      return {kvs, ready: readyKv ? readyKv.value.toString('utf8') : null, revision: String(res.header.revision), ...(hostDirs ? {hostDirs: [...hostDirs].sort()} : {})}
     })
   }
 

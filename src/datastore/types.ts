@@ -23,6 +23,12 @@ export interface ConfigTree {
   ready: string | null
   /** Store revision / etcd index at the time of the read, when the API gives one. */
   revision?: string
+  /**
+   * Every host directory under /calico/v1/host/ (with or without config keys), sorted; set by
+   * an unscoped read of etcd (v2: its directories; v3: the <h> of any key under it), absent
+   * for a snapshot (which holds config keys only) and for a scoped read.
+   */
+  hostDirs?: string[]
 }
 
 export interface WriteOptions {

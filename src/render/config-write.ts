@@ -1,5 +1,6 @@
 /** Renderers for `config set | unset`. */
-import {ConfigWriteResult} from '../services/config-write.js'
+import type {ConfigWriteResult} from '../services/config-write.js'
+import type {Impact} from '../services/impact.js'
 import {diagnosticsJson, formatValue, showMessage, terminalText} from './config.js'
 import {showField} from './escape.js'
 import {painter, toJson, toYaml} from './format.js'
@@ -24,7 +25,7 @@ export async function renderConfigWrite(r: ConfigWriteResult, format: string, co
       diff: r.diff,
       warnings: r.warnings,
       diagnostics: diagnosticsJson([], r.warnings),
-      restart: r.restart,
+      impact: r.impact,
       newHost: r.newHost,
     }
     return format === 'json' ? toJson(doc) : toYaml(doc)
@@ -43,7 +44,48 @@ export async function renderConfigWrite(r: ConfigWriteResult, format: string, co
   const param = showField(r.param)
   out += `${param} ${'before:'.padEnd(width + 1)} ${fmt(r.before)}\n`
   out += `${param} ${`${label}:`.padEnd(width + 1)} ${fmt(r.after)}\n`
+  if (r.impact) out += renderImpactText(r.impact, r.dryRun || !r.written ? 'would' : 'did')
   if (r.written) out += p.green(`written to ${showField(r.target, 1024)}${r.revision ? ` (revision ${r.revision})` : ''}`) + '\n'
   else if (r.dryRun) out += 'dry run: nothing written\n'
   return terminalText(out, colour)
+}
+
+/** How many hosts the first lines of each impact group name. */
+const FIRST_HOSTS = 5
+
+function firstHosts(hosts: readonly string[]): string {
+  const shown = hosts.slice(0, FIRST_HOSTS).map((h) => showField(h)).join(', ')
+  return hosts.length > FIRST_HOSTS ? `${shown}, … (${hosts.length - FIRST_HOSTS} more)` : shown
+}
+
+/** The local layers the impact was evaluated with, in words. */
+export function impactLayersText(i: Impact): string {
+  return i.localLayers === 'this-machine'
+    ? "this machine's env and config file applied to every host (--with-local)"
+    : "remote hosts' env and config files are not visible: evaluated from etcd alone (--with-local applies this machine's)"
+}
+
+/** The counts in one line (the TTY confirmation). */
+export function impactCounts(i: Impact): string {
+  return `Felix restarts on ${i.restart.length} (value changes on ${i.valueChanged.length}), stops on ${i.stop.length}, recovers on ${i.recover.length}; ${i.unaffected} unaffected, of ${i.hosts} host director${i.hosts === 1 ? 'y' : 'ies'}`
+}
+
+/** The impact block of the text output: counts, then the first hosts of each group. */
+export function renderImpactText(i: Impact, mood: 'would' | 'did' = 'would'): string {
+  const rows: [string, readonly string[] | number][] = [
+    ['restart', i.restart],
+    ['  value changes', i.valueChanged],
+    ['stop', i.stop],
+    ['recover', i.recover],
+    ['unaffected', i.unaffected],
+  ]
+  let out = `impact on ${i.hosts} host director${i.hosts === 1 ? 'y' : 'ies'} under /calico/v1/host/ (${mood === 'would' ? 'what Felix would do' : 'what Felix does'}; docs/felix-restarts.md):\n`
+  const width = Math.max(...rows.map(([k]) => k.length))
+  const countWidth = String(i.hosts).length
+  for (const [label, v] of rows) {
+    const n = typeof v === 'number' ? v : v.length
+    out += `  ${label.padEnd(width)}  ${String(n).padStart(countWidth)}${typeof v !== 'number' && n ? `  ${firstHosts(v)}` : ''}\n`
+  }
+  out += `  (${impactLayersText(i)})\n`
+  return out
 }

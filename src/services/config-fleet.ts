@@ -75,12 +75,19 @@ export function fleetParams(registry: Registry, names: string[] | undefined): Pa
   return registry.params.filter((p) => picked.has(p.name))
 }
 
+function stripFelixHostname(entries: readonly RawEntry[]): {kept: RawEntry[]; dropped: RawEntry[]} {
+  const kept: RawEntry[] = []
+  const dropped: RawEntry[] = []
+  for (const e of entries) (goToLower(e.key) === 'felixhostname' ? dropped : kept).push(e)
+  return {kept, dropped}
+}
+
 /**
- * The env and file layers every host is evaluated with: none, or with --with-local this
- * machine's without FelixHostname (and a note when one was dropped).
+ * The env and file layers every host is evaluated with: none, or (--with-local) this
+ * machine's without FelixHostname, with the note that says so when it was dropped.
  */
-export function fleetLocalLayers(local: {env: readonly RawEntry[]; file: FileLayerInput}, withLocal: boolean | undefined): {env: readonly RawEntry[]; file: FileLayerInput; note: string | null} {
-  if (!withLocal) return {env: [], file: {state: 'absent'}, note: null}
+export function fleetLocalLayers(local: {env: readonly RawEntry[]; file: FileLayerInput}, withLocal: boolean): {env: readonly RawEntry[]; file: FileLayerInput; warning: string | null} {
+  if (!withLocal) return {env: [], file: {state: 'absent'}, warning: null}
   const e = stripFelixHostname(local.env)
   let file = local.file
   const dropped = [...e.dropped]
@@ -89,15 +96,8 @@ export function fleetLocalLayers(local: {env: readonly RawEntry[]; file: FileLay
     file = {...local.file, entries: f.kept}
     dropped.push(...f.dropped)
   }
-  const note = dropped.length ? `note: --with-local: FelixHostname=${JSON.stringify(dropped[0].raw)} from this machine is not applied; each host directory is evaluated as its own FelixHostname` : null
-  return {env: e.kept, file, note}
-}
-
-function stripFelixHostname(entries: readonly RawEntry[]): {kept: RawEntry[]; dropped: RawEntry[]} {
-  const kept: RawEntry[] = []
-  const dropped: RawEntry[] = []
-  for (const e of entries) (goToLower(e.key) === 'felixhostname' ? dropped : kept).push(e)
-  return {kept, dropped}
+  const warning = dropped.length ? `note: --with-local: FelixHostname=${JSON.stringify(dropped[0].raw)} from this machine is not applied; each host directory is evaluated as its own FelixHostname` : null
+  return {env: e.kept, file, warning}
 }
 
 /** A host directory's config key, with the parameter name as spelt (parsed once). */
@@ -200,8 +200,8 @@ export async function buildFleetContext(options: FleetOptions): Promise<FleetCon
   }
   const {globalKvs, byHost} = groupFleetKvs(kvs)
 
-  const {env, file, note} = fleetLocalLayers(local, options.withLocal)
-  if (note) warnings.push(note)
+  const {env, file, warning} = fleetLocalLayers(local, Boolean(options.withLocal))
+  if (warning) warnings.push(warning)
   const evaluator = new FleetEvaluator({registry, params, env, file, globalKvs, probe, fast: options.fast})
   return {
     felixVersion: registry.felixVersion,

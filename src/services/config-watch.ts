@@ -157,10 +157,16 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
     return host === null || hosts.has(host)
   }
 
-  const {env, file, note} = fleetLocalLayers(local, options.withLocal)
-  if (note) sink.notice(note)
+  const {env, file, warning} = fleetLocalLayers(local, Boolean(options.withLocal))
+  if (warning) sink.notice(warning)
   const localLayers: Impact['localLayers'] = options.withLocal ? 'this-machine' : 'hidden'
-  const impactOptions: ImpactOptions = {registry, env, file, probe, localLayers, hostDirs: hosts ? [...hosts].sort() : undefined}
+  const impactOptions: ImpactOptions = {registry, env, file, probe, localLayers}
+  /**
+   * The host directories every impact counts: those of the last full read (with or without config
+   * keys; etcd lists them), or the --host ones. Directories that gain config keys later are
+   * added by computeImpact itself.
+   */
+  const hostDirsOf = (tree: ConfigTree): string[] | undefined => (hosts ? [...hosts].sort() : tree.hostDirs)
 
   const ds: Datastore = await openConfiguredDatastore(localOnly, options)
   const summary: WatchSummary = {changes: 0, resyncs: 0}
@@ -170,7 +176,8 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
     if (first.revision === undefined) throw new UsageError(`the ${ds.kind} datastore gave no revision to watch from`)
     let state = new WatchState(first, inScope)
     let from = (BigInt(first.revision) + 1n).toString()
-    const hostCount = hosts ? hosts.size : new Set([...state.values.keys()].map(hostOf).filter((h): h is string => h !== null)).size
+    let impactWith = {...impactOptions, hostDirs: hostDirsOf(first)}
+    const hostCount = new Set([...(impactWith.hostDirs ?? []), ...[...state.values.keys()].map(hostOf).filter((h): h is string => h !== null)]).size
     sink.event({
       type: 'start',
       felixVersion: registry.felixVersion,
@@ -190,7 +197,7 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
       if (old === null && value === null) return
       const before = state.tree()
       state.set(key, value)
-      const impact = computeImpact(before, state.tree(), impactOptions)
+      const impact = computeImpact(before, state.tree(), impactWith)
       summary.changes++
       sink.event({type: 'change', revision, key, action: value === null ? 'delete' : 'put', old, new: value, impact})
     }
@@ -224,7 +231,10 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
         if (!tree) break
         const next = new WatchState(tree, inScope)
         const changes = diffStates(state, next)
-        const impact = computeImpact(state.tree(), next.tree(), impactOptions)
+        // Directories of either read: one that went away with its keys still counts for this change.
+        const dirs = impactWith.hostDirs && tree.hostDirs ? [...new Set([...impactWith.hostDirs, ...tree.hostDirs])] : undefined
+        const impact = computeImpact(state.tree(), next.tree(), {...impactOptions, hostDirs: hosts ? impactWith.hostDirs : dirs})
+        impactWith = {...impactOptions, hostDirs: hostDirsOf(tree)}
         state = next
         summary.resyncs++
         const revision = tree.revision ?? from

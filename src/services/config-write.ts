@@ -20,6 +20,8 @@ import {FileLayerInput} from '../resolve/resolve.js'
 import {Fatal, Resolution} from '../resolve/types.js'
 import type {Kv} from '../datastore/types.js'
 import {ConfigContext, ConfigContextOptions, DEFAULT_CONFIG_FILE, buildConfigContext, localOriginText, openConfiguredDatastore, resolveWith} from './config-context.js'
+import {fleetLocalLayers} from './config-fleet.js'
+import {computeImpact, Impact} from './impact.js'
 
 export type WriteLayer = 'global' | 'host' | 'file' | 'env'
 
@@ -37,6 +39,14 @@ export interface ConfigWriteOptions extends ConfigContextOptions {
    */
   force?: boolean
   followSymlinks?: boolean
+  /** Impact of an etcd change: evaluate every host with this machine's env and config file (FelixHostname excepted). */
+  withLocal?: boolean
+  /**
+   * --dry-run: a refusal that concerns what the change does (a value Felix rejects, a Felix
+   * that would not start or would stop) is kept in `refusal` instead of thrown, so that the
+   * whole plan is shown before the exit 3.
+   */
+  dryRun?: boolean
 }
 
 export interface EffectiveView {
@@ -63,8 +73,13 @@ export interface ConfigWritePlan {
   diff: string | null
   actions: string[]
   warnings: string[]
-  /** Felix restarts on these hosts when an etcd key under a config directory changes. */
-  restart: string | null
+  /**
+   * --layer global|host: what the change does to every Felix of the fleet (services/impact.ts),
+   * from the one read of the datastore; null for the file and env layers (Felix reads them at start only).
+   */
+  impact: Impact | null
+  /** Under --dry-run: the refusal the write would meet (thrown after the plan is shown), else null. */
+  refusal: CheckFailedError | null
   /**
    * --layer host: the host directory holds no config keys yet (a new directory, or a typo), with
    * the closest existing directories; null otherwise. A set must be confirmed (--create-host).
@@ -74,7 +89,7 @@ export interface ConfigWritePlan {
   internal: {kind: 'etcd'; key: string; options: ConfigWriteOptions; ctx: ConfigContext; extraDeletes: string[]} | {kind: 'file'; snapshot: FileSnapshot; text: string}
 }
 
-export interface ConfigWriteResult extends Omit<ConfigWritePlan, 'internal'> {
+export interface ConfigWriteResult extends Omit<ConfigWritePlan, 'internal' | 'refusal'> {
   written: boolean
   dryRun: boolean
   revision?: string
@@ -145,10 +160,24 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
   }
   const name = def?.name ?? options.name
   const forcedWarnings: string[] = []
+  let refusal: CheckFailedError | null = null
+  /** Refuse now, or (--dry-run) after the plan is shown. */
+  const refuse = (error: CheckFailedError) => {
+    if (!options.dryRun) throw error
+    refusal ??= error
+  }
   if (options.op === 'set') {
     if (options.value === undefined) throw new UsageError('config set needs a VALUE', {hint: `felixctl config set ${name} VALUE --layer ${options.layer}`})
     // (unset is not validated: removing a stray local-only key from etcd only cleans up.)
-    forcedWarnings.push(...validateValue(def, name, options.value, options.layer, options.force))
+    try {
+      forcedWarnings.push(...validateValue(def, name, options.value, options.layer, options.force))
+    } catch (error) {
+      if (!(error instanceof CheckFailedError) || error.code === 'value-newline') throw error
+      refuse(error)
+    }
+  }
+  if (options.withLocal && options.layer !== 'global' && options.layer !== 'host') {
+    throw new UsageError(`--with-local applies to the impact of an etcd change (--layer global or host), not to --layer ${options.layer}`, {hint: 'Felix reads its env and config file only when it starts'})
   }
   if (options.ifRevision !== undefined) {
     if (!/^\d+$/.test(options.ifRevision)) throw new UsageError(`--if-revision ${JSON.stringify(options.ifRevision)} is not a revision`, {hint: 'a revision is a whole number (v3 mod_revision, v2 modifiedIndex); 0 = create only'})
@@ -166,8 +195,11 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     throw new UsageError(`--no-local evaluates without the env and file layers: it cannot write --layer ${options.layer}`, {hint: '--no-local applies to --layer host and --layer global'})
   }
 
+  const etcdLayer = options.layer === 'global' || options.layer === 'host'
   const ctx = await buildConfigContext({
     ...options,
+    // The impact of an etcd change needs every host directory: one unscoped read.
+    readAllHosts: etcdLayer || options.readAllHosts,
     allowPartial: options.layer === 'file' || options.layer === 'env' ? true : options.allowPartial,
     // A file named with -c that does not exist yet is created by --layer file.
     configFileMayBeMissing: options.layer === 'file',
@@ -208,6 +240,17 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     const nextKvs = kvs.filter((kv) => kv.key !== key && !extraDeletes.includes(kv.key))
     if (options.op === 'set') nextKvs.push({key, value: options.value!})
     const after = view(resolveWith(ctx, {kvs: nextKvs}), name)
+    const local = fleetLocalLayers(ctx.local, Boolean(options.withLocal))
+    if (local.warning) warnings.push(local.warning)
+    const tree = ctx.datastoreRead.tree
+    const impact = computeImpact({kvs, ready: ctx.datastoreRead.ready}, {kvs: nextKvs, ready: ctx.datastoreRead.ready}, {
+      registry,
+      env: local.env,
+      file: local.file,
+      probe: options.probe ?? realFileProbe(),
+      localLayers: options.withLocal ? 'this-machine' : 'hidden',
+      hostDirs: tree?.hostDirs,
+    })
     // With --if-revision the write always goes to etcd, which decides: a create-only write of a
     // key that already exists must fail (exit 7), even when the value is the same.
     const changed = options.ifRevision !== undefined || extraDeletes.length > 0 || (options.op === 'set' ? existing?.value !== options.value : existing !== undefined)
@@ -240,9 +283,9 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
       diff: null,
       actions,
       warnings,
-      // Felix 2.0 watches the v2 key space only: a v3 write does not restart (or reach) it.
-      restart: !changed || ctx.datastoreRead.kind === 'etcdv3' ? null : options.layer === 'global' ? 'Felix restarts on every host that reads this etcd when a global config key changes' : `Felix restarts on ${host} when its per-host config changes`,
-      newHost: options.layer === 'host' ? await newHostDirectory(ctx, options, host) : null,
+      impact,
+      refusal: null,
+      newHost: options.layer === 'host' ? newHostDirectory(ctx, host) : null,
       internal: {kind: 'etcd', key, options, ctx, extraDeletes},
     }
     if (plan.newHost && options.op === 'unset') {
@@ -288,7 +331,8 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
       diff: changed ? unifiedDiff(text, newText, path, path) : null,
       actions,
       warnings,
-      restart: null,
+      impact: null,
+      refusal: null,
       newHost: null,
       internal: {kind: 'file', snapshot, text: newText},
     }
@@ -327,12 +371,25 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
   if (before.fatal) {
     plan.warnings.push(`warning: Felix would not start with the current configuration either (stage ${before.fatal.stage}): ${before.fatal.message}; the values shown are those Felix reports after that failure`)
   }
+  // The fleet first: it names every host the change stops (this one included, when it is in the fleet).
+  const stop = plan.impact?.stop ?? []
+  if (stop.length) {
+    const msg = `this change would stop Felix on ${stop.length} of ${plan.impact!.hosts} host${plan.impact!.hosts === 1 ? '' : 's'} (${hostList(stop, 10)}): their configuration would no longer resolve, and Felix stays stopped until it is fixed (docs/felix-restarts.md)`
+    if (!options.force) refuse(new CheckFailedError(`${msg}; nothing was written`, {param: name, layer: plan.layer, hint: '--dry-run -o json lists every host; --force writes it anyway', code: 'would-stop-felix'}))
+    else plan.warnings.push(`warning: ${msg} (written anyway: --force)`)
+  }
   if (after.fatal && !before.fatal) {
     const msg = `after this change Felix would not start (stage ${after.fatal.stage}): ${after.fatal.message}`
-    if (!options.force) throw new CheckFailedError(msg, {param: name, layer: plan.layer, hint: 'nothing was written; --force writes it anyway', code: 'would-be-fatal'})
-    plan.warnings.push(`warning: ${msg} (written anyway: --force)`)
+    if (!options.force) refuse(new CheckFailedError(msg, {param: name, layer: plan.layer, hint: 'nothing was written; --force writes it anyway', code: 'would-be-fatal'}))
+    else plan.warnings.push(`warning: ${msg} (written anyway: --force)`)
   }
+  plan.refusal = refusal
   return plan
+}
+
+/** The first `max` host names, then how many more. */
+export function hostList(hosts: readonly string[], max: number): string {
+  return hosts.length <= max ? hosts.join(', ') : `${hosts.slice(0, max).join(', ')} and ${hosts.length - max} more`
 }
 
 /** The value being written and the effective one are the same typed value. */
@@ -359,17 +416,12 @@ function refuseOtherHostDirectory(ctx: ConfigContext, options: ConfigWriteOption
   )
 }
 
-/** Does the host directory hold config keys? If not, the existing ones (read only then) for a did-you-mean. */
-async function newHostDirectory(ctx: ConfigContext, options: ConfigWriteOptions, host: string): Promise<ConfigWritePlan['newHost']> {
+/** Does the host directory hold config keys? If not, the existing ones (from the same, unscoped read) for a did-you-mean. */
+function newHostDirectory(ctx: ConfigContext, host: string): ConfigWritePlan['newHost'] {
   const prefix = hostKey(host, '')
-  if ((ctx.datastoreRead.tree?.kvs ?? []).some((kv) => kv.key.startsWith(prefix))) return null
-  const ds = await openConfiguredDatastore(ctx.resolution, options)
-  let hosts: string[]
-  try {
-    hosts = hostsWithConfig((await ds.readConfig()).kvs)
-  } finally {
-    await ds.close()
-  }
+  const kvs = ctx.datastoreRead.tree?.kvs ?? []
+  if (kvs.some((kv) => kv.key.startsWith(prefix))) return null
+  const hosts = hostsWithConfig(kvs)
   return {host, suggestions: didYouMean(host, hosts), hostCount: hosts.length}
 }
 
@@ -388,7 +440,7 @@ export function newHostRefusal(h: NonNullable<ConfigWritePlan['newHost']>): NotF
 }
 
 export async function applyConfigWrite(plan: ConfigWritePlan, opts: {dryRun?: boolean} = {}): Promise<ConfigWriteResult> {
-  const {internal, ...rest} = plan
+  const {internal, refusal: _refusal, ...rest} = plan
   if (opts.dryRun || !plan.changed) return {...rest, written: false, dryRun: Boolean(opts.dryRun)}
   if (internal.kind === 'file') {
     writeAtomic(internal.snapshot, internal.text)

@@ -39,7 +39,12 @@ const SEED: Record<string, string> = {
   '/calico/v1/host/node7/config/LogSeverityFile': 'WARNING',
   '/calico/v1/host/node7/config/NoSuchKey': 'x',
   '/calico/v1/host/node1/workload/k8s/pod1/endpoint/eth0': '{}',
+  // A host directory without config keys: its Felix counts too (restarts on a global change).
+  '/calico/v1/host/node6/workload/k8s/pod6/endpoint/eth0': '{}',
 }
+
+/** Every host directory of SEED, with or without config keys. */
+const SEED_HOSTS = [...new Set(Object.keys(SEED).filter((k) => k.startsWith('/calico/v1/host/')).map((k) => k.split('/')[4]))].sort()
 
 /** Keys and values the random changes draw from: valid, invalid, fatal, `none`, unknown and non-canonical names. */
 const POOL: [string, string[]][] = [
@@ -115,7 +120,7 @@ class Model {
     const old = this.values.get(key) ?? null
     if (value === null) this.values.delete(key)
     else this.values.set(key, value)
-    const impact = computeImpact(before, this.tree(), {registry: getRegistry('2.0.4'), env: [], file: {state: 'absent'}, probe: realFileProbe(), localLayers: 'hidden'})
+    const impact = computeImpact(before, this.tree(), {registry: getRegistry('2.0.4'), env: [], file: {state: 'absent'}, probe: realFileProbe(), localLayers: 'hidden', hostDirs: SEED_HOSTS})
     return {revision, key, action: value === null ? 'delete' : 'put', old, new: value, impact}
   }
   /** An op's events, given the revision etcd gave it. */
@@ -345,6 +350,7 @@ for (const api of ['v2', 'v3'] as const) {
       const start = w.events.find((e) => e.type === 'start')!
       assert.equal(start.keys, Object.keys(SEED).filter((k) => k.includes('/config/')).length)
       assert.equal(start.ready, 'true')
+      assert.equal(start.hosts, SEED_HOSTS.length)
       const model = new Model()
       const expected: Expected[] = []
       const ops = makeOps(50, api === 'v2' ? 17 : 71)
