@@ -346,9 +346,12 @@ export class EtcdV3Datastore implements Datastore {
         return
       }
       let done = false
+      // An endpoint that takes connections and never answers: the stream must be up within the timeout.
+      const connectTimer = setTimeout(() => finish({kind: 'failed', reason: `no watch stream after ${this.timeoutMs} ms`}), this.timeoutMs)
       const finish = (end: WatchEnd) => {
         if (done) return
         done = true
+        clearTimeout(connectTimer)
         signal.removeEventListener('abort', onAbort)
         watcher.cancel().catch(() => undefined)
         resolve(end)
@@ -357,6 +360,7 @@ export class EtcdV3Datastore implements Datastore {
       if (signal.aborted) return onAbort()
       signal.addEventListener('abort', onAbort, {once: true})
       watcher.on('connected', () => {
+        clearTimeout(connectTimer)
         if (!done) progress.connected()
       })
       watcher.on('data', (res: IWatchResponse) => {
