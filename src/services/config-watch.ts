@@ -174,6 +174,12 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
     if (!ds.watchConfig) throw new UsageError(`config watch needs etcd; the ${ds.kind} datastore cannot be watched`, {hint: 'give --datastore-type etcdv2 or etcdv3'})
     const first = await ds.readConfig()
     if (first.revision === undefined) throw new UsageError(`the ${ds.kind} datastore gave no revision to watch from`)
+    /** What etcd numbers its changes with. */
+    const unit = ds.kind === 'etcdv2' ? 'index' : 'revision'
+    if (hosts && first.hostDirs) {
+      const missing = [...hosts].filter((h) => !first.hostDirs!.includes(h)).sort()
+      if (missing.length) sink.notice(`note: no host directory ${missing.map((h) => JSON.stringify(h)).join(', ')} under ${HOST_PREFIX} yet: watching for one`)
+    }
     let state = new WatchState(first, inScope)
     let from = (BigInt(first.revision) + 1n).toString()
     let impactWith = {...impactOptions, hostDirs: hostDirsOf(first)}
@@ -208,7 +214,6 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
         from = (BigInt(c.revision) + 1n).toString()
       }
     }
-    const watchSignal = signal
     while (!signal.aborted) {
       try {
         await ds.watchConfig(
@@ -217,11 +222,11 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
             onChanges,
             onRetry: (reason, fromRevision, failures) => {
               // The first failure, then one line in twenty while it lasts.
-              if (failures === 1 || failures % 20 === 0) sink.notice(`warning: the watch lost its connection (${reason}); trying again from revision ${fromRevision}${failures > 1 ? ` (${failures} attempts)` : ''}`)
+              if (failures === 1 || failures % 20 === 0) sink.notice(`warning: the watch lost its connection (${reason}); trying again from ${unit} ${fromRevision}${failures > 1 ? ` (${failures} attempts)` : ''}`)
             },
-            onResumed: (endpoint, fromRevision) => sink.notice(`note: watching again at ${endpoint} from revision ${fromRevision}`),
+            onResumed: (endpoint, fromRevision) => sink.notice(`note: watching again at ${endpoint} from ${unit} ${fromRevision}`),
           },
-          watchSignal,
+          signal,
         )
         break
       } catch (error) {
@@ -238,7 +243,7 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
         state = next
         summary.resyncs++
         const revision = tree.revision ?? from
-        sink.notice(`note: read again at revision ${revision}: ${changes.length} key${changes.length === 1 ? '' : 's'} changed while the history was lost; watching from there`)
+        sink.notice(`note: read again at ${unit} ${revision}: ${changes.length} key${changes.length === 1 ? '' : 's'} changed while the history was lost; watching from there`)
         sink.event({type: 'resync', reason: error.kind, message: error.detail, fromRevision: error.fromRevision, revision, changes, impact})
         from = (BigInt(revision) + 1n).toString()
       }
