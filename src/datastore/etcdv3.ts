@@ -372,7 +372,7 @@ export class EtcdV3Datastore implements Datastore {
           if (revision > last) last = revision
           const key = ev.kv.key.toString('utf8')
           if (!isWatchedKey(key)) continue
-          changes.push({key, value: String(ev.type).toLowerCase() === 'delete' ? null : ev.kv.value.toString('utf8'), revision: revision.toString()})
+          changes.push({key, value: /^delete$/i.test(String(ev.type)) ? null : ev.kv.value.toString('utf8'), revision: revision.toString()})
         }
         // A progress notification (no events) says every event up to its header revision was sent.
         if (res.events.length === 0 && res.header?.revision !== undefined) last = BigInt(res.header.revision)
