@@ -10,12 +10,14 @@
 //      config diff -o json) <= 2× etcdctl get --prefix /calico/v1/ -w json (v3) and the curl
 //      v2 recursive GET (v2), on the healthy fleet and on the broken one (bench/fleet-data.mjs),
 //      each in a throwaway etcd of its own (the test harness's, data dir on /dev/shm)
+//      Issue 17: the impact of a config set on the etcd layers (two fleet evaluations for a
+//      global key, one host for a per-host key) is held to the same target, as `--dry-run -o json`
 //   4. scale: BENCH_HOSTS -> 4 × BENCH_HOSTS costs at most 4.4× the time; peak RSS < 200 MiB
 //      at BENCH_HOSTS and growing no faster than the data
 //
 // Env: BENCH_RUNS (median of, default 5), BENCH_HOSTS (default 10000), BENCH_SKIP_FLEET=1.
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, totalmem, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -27,7 +29,9 @@ const cli = join(root, 'bin/run.js')
 const runs = Number(process.env.BENCH_RUNS ?? 5)
 const hosts = Number(process.env.BENCH_HOSTS ?? 10000)
 const scratch = mkdtempSync(join(tmpdir(), 'felixctl-bench-'))
-const noCfg = join(scratch, 'absent-felix.cfg')
+// An explicitly named config file must exist (exit 6 otherwise): an empty one is no configuration.
+const noCfg = join(scratch, 'empty-felix.cfg')
+writeFileSync(noCfg, '')
 const haveTime = existsSync('/usr/bin/time')
 
 // A fresh clone has no build: make one (npm ci must have run).
@@ -170,6 +174,9 @@ const VIEWS = [
   ['config list --all-hosts -o json', ['config', 'list', '--all-hosts', '-o', 'json']],
   ['config get IpInIpMtu --all-hosts -o json', ['config', 'get', 'IpInIpMtu', '--all-hosts', '-o', 'json']],
   ['config diff --host node1 --host node2 -o json', ['config', 'diff', '--host', 'node1', '--host', 'node2', '-o', 'json']],
+  // Issue 17: the impact of a change on every host (nothing written): a global key is two fleet evaluations.
+  ['impact: config set LogSeverityScreen DEBUG --layer global --dry-run -o json', ['config', 'set', 'LogSeverityScreen', 'DEBUG', '--layer', 'global', '--dry-run', '-o', 'json']],
+  ['impact: config set IpInIpMtu 1500 --layer host --host node1 --no-local --dry-run -o json', ['config', 'set', 'IpInIpMtu', '1500', '--layer', 'host', '--host', 'node1', '--no-local', '--dry-run', '-o', 'json']],
 ]
 
 /** Target 3 for one fleet: every view, v3 against etcdctl and v2 against curl, interleaved with their reference. */
@@ -179,6 +186,8 @@ async function fleetViews(url, label, n) {
     const ms = await measure([...VIEWS.map(([, args]) => felix(url, type, ...args)), ref])
     const r = ms.pop()
     VIEWS.forEach(([name], i) => report(`${label} ${type} at ${n} hosts, ${name} vs ${refName}`, ms[i], r, refName, 3, 2))
+    const impactAt = VIEWS.findIndex(([name]) => name.startsWith('impact: ') && name.includes('--layer global'))
+    console.log(`  ${label} ${type}: impact of a global key / config list --all-hosts -o json (one fleet evaluation): ${(ms[impactAt].ms / ms[0].ms).toFixed(2)}×`)
     out[type] = {list: ms[0], ref: r}
   }
   return out

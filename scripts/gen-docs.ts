@@ -432,7 +432,7 @@ For each layer, highest first, for each raw key in it:
 5. Merge global, then per-host, with no error check between the two.
 6. Cross checks, run even after a datastore-stage failure; the last one that fails wins: empty FelixHostname ("Failed to determine hostname"); etcdv2 with no EtcdEndpoints and an empty EtcdScheme or EtcdAddr.
 
-"Fatal" in 2.0.x means Felix logs the error, waits a second and retries the whole load forever: it never gets past configuration. Any change under either etcd config directory makes Felix restart.
+"Fatal" in 2.0.x means Felix logs the error, waits a second and retries the whole load forever: it never gets past configuration. A change in the global directory or in Felix's own host directory restarts Felix when it changes its raw configuration map, and stops it when the new configuration no longer resolves ([felix-restarts.md](felix-restarts.md)).
 `
 
 function renderParam(p: ParamDef, lines: string[]): void {

@@ -61,8 +61,8 @@ function firstHosts(hosts: readonly string[]): string {
 /** The local layers the impact was evaluated with, in words. */
 export function impactLayersText(i: Impact): string {
   return i.localLayers === 'this-machine'
-    ? "this machine's env and config file applied to every host (--with-local)"
-    : "remote hosts' env and config files are not visible: evaluated from etcd alone (--with-local applies this machine's)"
+    ? "this machine's env and config file, applied to every host (--with-local)"
+    : "not visible for remote hosts: evaluated from etcd alone (--with-local applies this machine's)"
 }
 
 /** The counts in one line (the TTY confirmation). */
@@ -86,6 +86,6 @@ export function renderImpactText(i: Impact, mood: 'would' | 'did' = 'would'): st
     const n = typeof v === 'number' ? v : v.length
     out += `  ${label.padEnd(width)}  ${String(n).padStart(countWidth)}${typeof v !== 'number' && n ? `  ${firstHosts(v)}` : ''}\n`
   }
-  out += `  (${impactLayersText(i)})\n`
+  out += `  env and file layers: ${impactLayersText(i)}\n`
   return out
 }

@@ -221,6 +221,12 @@ export async function renderConfigExplain(res: ConfigExplainResult, format: stri
     ['File key', `${res.fileKey} in ${'felix.cfg'} (any section; spell it exactly so)`],
     ['Global key', res.etcdKeys.global ?? 'none: local-only, not read from etcd'],
     ['Host key', res.etcdKeys.host ?? 'none: local-only, not read from etcd'],
+    [
+      'On change',
+      res.flags.localOnly
+        ? 'read when Felix starts: a change applies at its next restart (docs/felix-restarts.md)'
+        : 'a change in etcd restarts every Felix whose raw configuration it changes, and stops those that can no longer resolve it (docs/felix-restarts.md)',
+    ],
   ]
   let out = `${p.bold(res.name)}: ${res.doc}\n\n` + renderKeyValues(pairs, p)
   out += '\nFlags:\n' + res.flagWords.map((w) => `  - ${w}`).join('\n') + '\n'
@@ -230,4 +236,16 @@ export async function renderConfigExplain(res: ConfigExplainResult, format: stri
     if (res.seedPage.wrong) out += `  ${p.yellow('but')}: ${res.seedPage.wrong}\n`
   }
   return terminalText(out, colour)
+}
+
+/** Hosts named in a "stopped" line before "… (N more)". */
+export const STOPPED_HOSTS_SHOWN = 10
+
+/**
+ * The one wording for hosts whose Felix is stuck in configuration (its resolve fails; Felix
+ * retries forever and never starts), used by config validate and the fleet views alike.
+ */
+export function stoppedLine(stopped: readonly string[], of: number): string {
+  const names = stopped.slice(0, STOPPED_HOSTS_SHOWN).map((h) => showField(h)).join(', ') + (stopped.length > STOPPED_HOSTS_SHOWN ? `, … (${stopped.length - STOPPED_HOSTS_SHOWN} more)` : '')
+  return `Felix is stopped (stuck in configuration) on ${stopped.length} of ${of} host director${of === 1 ? 'y' : 'ies'}: ${names}`
 }

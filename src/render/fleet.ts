@@ -1,6 +1,6 @@
 /** Renderers for the fleet views (`config list|get --all-hosts`, `config diff`): pure (result, format) -> string. */
 import type {FleetCell, FleetDiffResult, FleetGetResult, FleetListResult, FleetReadFrom, OwnSetting} from '../services/config-fleet.js'
-import {diagnosticJson, diagnosticsJson, formatFatal, formatOrigin, formatValue, terminalText} from './config.js'
+import {diagnosticJson, diagnosticsJson, formatFatal, formatOrigin, formatValue, stoppedLine, terminalText} from './config.js'
 import {showField, showQuoted} from './escape.js'
 import {TypedValue} from '../params/types.js'
 import {jsonReplacer, painter, renderTable, toYaml} from './format.js'
@@ -52,7 +52,7 @@ function ownByName(own: OwnSetting[] | null): Map<string, string[]> {
   return m
 }
 
-const OWN_LEGEND = `${OWN_MARK}VALUE: the raw value a directory holds where Felix would not start (after the failure Felix reports the values of its last successful pass, not these)`
+const OWN_LEGEND = `${OWN_MARK}VALUE: the raw value a directory holds where Felix is stopped (after the failure Felix reports the values of its last successful pass, not these)`
 
 /** Every typed value in these documents went through jsonTyped: plain JSON.stringify is exact. */
 const doc = async (value: unknown, format: string) => (format === 'yaml' ? toYaml(value) : JSON.stringify(value, null, 2) + '\n')
@@ -70,7 +70,7 @@ function hostJson(h: FleetListResult['hosts'][number]) {
 }
 
 /** The `config list --all-hosts -o json` document (`hosts` is its last member). */
-export function fleetListJson(res: FleetListResult) {
+export function fleetListJson(res: FleetListResult, stopped = res.hosts.filter((h) => h.fatal).map((h) => h.host)) {
   return {
     felixVersion: res.felixVersion,
     readFrom: readFromJson(res.readFrom),
@@ -81,6 +81,8 @@ export function fleetListJson(res: FleetListResult) {
     global: {fatal: res.global.fatal, params: res.global.cells.map(cellJson), diagnostics: res.global.diagnostics.map(diagnosticJson), own: ownJson(res.global.own)},
     // What the command writes to stderr (each host's own diagnostics are in its entry).
     diagnostics: diagnosticsJson([], res.warnings),
+    // The host directories whose Felix is stopped (stuck in configuration), as in config validate.
+    stopped,
     hosts: res.hosts.map(hostJson),
   }
 }
@@ -92,7 +94,7 @@ export function fleetListJson(res: FleetListResult) {
  * 10,000 hosts never exists whole, as objects or as one string: that is most of the peak memory.
  */
 export function* fleetListJsonChunks(res: FleetListResult, hostsPerChunk = 500): Generator<string> {
-  const head = JSON.stringify(fleetListJson({...res, hosts: []}), null, 2)
+  const head = JSON.stringify(fleetListJson({...res, hosts: []}, res.hosts.filter((h) => h.fatal).map((h) => h.host)), null, 2)
   const tail = '"hosts": []\n}'
   if (res.hosts.length === 0 || !head.endsWith(tail)) {
     yield JSON.stringify(fleetListJson(res), null, 2) + '\n'
@@ -195,7 +197,7 @@ export async function renderFleetList(res: FleetListResult, format: string, colo
   if (columns.length) {
     const cell = (c: FleetCell | undefined) => (c === undefined ? p.dim('-') : formatValue(c.value) + (wide || c.source !== 'host' ? p.dim(` (${c.source})`) : ''))
     const rows = [
-      [p.bold('(global)') + (res.global.fatal ? p.red(' (fatal)') : ''), ...columns.map((n) => {
+      [p.bold('(global)') + (res.global.fatal ? p.red(' (stopped)') : ''), ...columns.map((n) => {
         const own = globalOwn.get(n)
         if (own) return ownCell(own)
         const g = globalByName.get(n)!
@@ -204,7 +206,7 @@ export async function renderFleetList(res: FleetListResult, format: string, colo
       ...shown.map((h) => {
         const byName = new Map(h.cells.map((c) => [c.name, c]))
         const own = ownByName(h.own)
-        return [showField(h.host) + (h.fatal ? p.red(' (fatal)') : ''), ...columns.map((n) => {
+        return [showField(h.host) + (h.fatal ? p.red(' (stopped)') : ''), ...columns.map((n) => {
           const o = own.get(n)
           return o ? ownCell(o) : cell(byName.get(n))
         })]
@@ -215,7 +217,8 @@ export async function renderFleetList(res: FleetListResult, format: string, colo
   const differing = res.hosts.filter((h) => h.cells.length).length
   const fatal = res.hosts.filter((h) => h.fatal)
   out += `\n${res.hosts.length} host directories; ${res.all ? `all ${res.params.length} parameters shown` : `${differing} differ from the global value in at least one parameter ("-": same as global; ${res.hosts.length - shown.length} with no difference not shown)`}`
-  out += fatal.length ? `; Felix would not start on ${fatal.length}\n` : '\n'
+  out += '\n'
+  if (fatal.length) out += p.red(stoppedLine(fatal.map((h) => h.host), res.hosts.length)) + '\n'
   if (marked) out += `${OWN_LEGEND}\n`
   out += `note: ${res.note}\n`
   if (res.global.fatal) out += p.red(`global: ${formatFatal(res.global.fatal)}`) + '\n'
@@ -236,6 +239,7 @@ export function fleetGetJson(res: FleetGetResult) {
     hostCount: res.hostCount,
     groups: res.groups.map((g) => ({value: g.value === null ? null : jsonTyped(g.value), raws: g.raws, count: g.count, sources: g.sources, hosts: g.hosts, fatal: g.fatal})),
     fatal: res.fatal.map((f) => ({host: f.host, fatal: f.fatal, own: ownJson(f.own)})),
+    stopped: res.fatal.map((f) => f.host),
     diagnostics: diagnosticsJson([], res.warnings),
   }
 }
@@ -251,7 +255,7 @@ export async function renderFleetGet(res: FleetGetResult, format: string, colour
   const hostList = (hosts: string[]) =>
     wide || hosts.length <= GROUP_HOSTS_SHOWN ? hosts.map((h) => showField(h)).join(', ') : `${hosts.slice(0, GROUP_HOSTS_SHOWN).map((h) => showField(h)).join(', ')}, … (${hosts.length - GROUP_HOSTS_SHOWN} more)`
   const valueOf = (g: FleetGetResult['groups'][number]) =>
-    g.fatal ? p.red(`(Felix would not start) ${g.raws.length ? formatOwn(g.raws) : 'not set in its host directory'}`) : formatValue(g.value!)
+    g.fatal ? p.red(`(Felix stopped) ${g.raws.length ? formatOwn(g.raws) : 'not set in its host directory'}`) : formatValue(g.value!)
   out += renderTable({
     head: wide ? ['VALUE', 'HOSTS', 'SOURCES', 'RAW', 'HOST DIRECTORIES'] : ['VALUE', 'HOSTS', 'SOURCES', 'HOST DIRECTORIES'],
     paint: p,
@@ -261,7 +265,9 @@ export async function renderFleetGet(res: FleetGetResult, format: string, colour
     }),
   })
   if (res.groups.some((g) => g.fatal && g.raws.length) || globalOwn.length) out += `${OWN_LEGEND}\n`
-  out += `\n${res.hostCount} host directories\nnote: ${res.note}\n`
+  out += `\n${res.hostCount} host directories\n`
+  if (res.fatal.length) out += p.red(stoppedLine(res.fatal.map((f) => f.host), res.hostCount)) + '\n'
+  out += `note: ${res.note}\n`
   if (res.global.fatal) out += p.red(`global: ${formatFatal(res.global.fatal)}`) + '\n'
   for (const f of res.fatal) out += p.red(`${showField(f.host)}: ${formatFatal(f.fatal)}`) + '\n'
   return terminalText(out, colour)
@@ -278,6 +284,7 @@ export function fleetDiffJson(res: FleetDiffResult) {
     a: {host: res.a.host, fatal: res.a.fatal, diagnostics: res.a.diagnostics.map(diagnosticJson), own: ownJson(res.a.own)},
     b: {host: res.b.host, fatal: res.b.fatal, diagnostics: res.b.diagnostics.map(diagnosticJson), own: ownJson(res.b.own)},
     differences: res.differences.map((d) => ({name: d.name, valueDiffers: d.valueDiffers, a: {...cellJson(d.a), own: d.aOwn}, b: {...cellJson(d.b), own: d.bOwn}})),
+    stopped: [res.a, res.b].filter((s) => s.fatal && s.host !== null).map((s) => s.host!),
     diagnostics: diagnosticsJson([], res.warnings),
   }
 }
@@ -286,8 +293,8 @@ export async function renderFleetDiff(res: FleetDiffResult, format: string, colo
   if (format === 'json' || format === 'yaml') return doc(fleetDiffJson(res), format)
   const p = painter(colour)
   const wide = format === 'wide'
-  const nameA = showField(res.a.host!) + (res.a.fatal ? ' (fatal)' : '')
-  const nameB = (res.b.host === null ? '(global)' : showField(res.b.host)) + (res.b.fatal ? ' (fatal)' : '')
+  const nameA = showField(res.a.host!) + (res.a.fatal ? ' (stopped)' : '')
+  const nameB = (res.b.host === null ? '(global)' : showField(res.b.host)) + (res.b.fatal ? ' (stopped)' : '')
   let out = ''
   if (res.differences.length === 0) out += `No differences between ${nameA} and ${nameB}.\n`
   else {

@@ -18,6 +18,8 @@ export interface ConfigValidateResult {
   felixVersion: string
   /** The FelixHostname evaluated, or every host directory with --all-hosts. */
   hosts: string[]
+  /** Those of `hosts` whose Felix is stopped: stuck in configuration (its resolve fails), sorted. */
+  stopped: string[]
   /** Which host directory was evaluated, and why (null with --all-hosts). */
   hostSelection: HostSelection | null
   fatal: Fatal | null
@@ -77,6 +79,7 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
   const warnings = [...ctx.warnings]
   let problems: Problem[]
   let hosts: string[]
+  let stopped: string[]
   let fatal = ctx.resolution.fatal
   if (options.allHosts) {
     // One read (already done), one pure resolve per host directory, as that host's Felix would see the datastore.
@@ -85,6 +88,7 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
     const probe = realFileProbe()
     const seen = new Set<string>()
     problems = []
+    stopped = []
     warnings.push('note: --all-hosts evaluates the etcd layers of each host directory; the env and file layers of remote hosts are not visible')
     for (const h of hosts) {
       const r = resolveFelixConfig({registry: ctx.registry, kernelHostname: h, env: [], file: {state: 'absent'}, datastore: {state: 'loaded', kvs: [...kvs.filter((kv) => !kv.key.startsWith('/calico/v1/host/')), ...hostEntriesAsKvs(kvs, h)]}, probe})
@@ -96,11 +100,15 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
         seen.add(key)
         problems.push(globalOnly ? {...p, host: null} : p)
       }
-      if (r.fatal) fatal = fatal ?? r.fatal
+      if (r.fatal) {
+        fatal = fatal ?? r.fatal
+        stopped.push(h)
+      }
     }
   } else {
     hosts = [ctx.resolution.host]
     problems = problemsOf(ctx.resolution, null, selectionFlags(options))
+    stopped = ctx.resolution.fatal ? hosts : []
   }
   const ready = ctx.datastoreRead.kind === 'etcdv2' || ctx.datastoreRead.kind === 'etcdv3' ? readyWarning(ctx.datastoreRead.ready) : null
   if (ready) problems.push({severity: 'warning', code: 'datastore-not-ready', param: null, layer: null, origin: {type: 'etcd', key: '/calico/v1/Ready'}, message: ready, hint: 'set /calico/v1/Ready to "true" once the datastore is initialised (calicoctl does this)', host: null})
@@ -109,7 +117,7 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
   const failed = counts.error > 0 || (strict && counts.warning > 0)
   const status = ctx.datastoreRead.unavailable ? 'not-checked' : failed ? 'failed' : 'ok'
   const exitCode = status === 'not-checked' ? 5 : failed ? 3 : 0
-  return {felixVersion: ctx.registry.felixVersion, hosts, hostSelection: options.allHosts ? null : ctx.hostSelection, fatal, problems, counts, strict, status, exitCode, warnings}
+  return {felixVersion: ctx.registry.felixVersion, hosts, stopped, hostSelection: options.allHosts ? null : ctx.hostSelection, fatal, problems, counts, strict, status, exitCode, warnings}
 }
 
 function hostEntriesAsKvs(kvs: readonly {key: string; value: string}[], host: string) {

@@ -65,11 +65,21 @@ export interface ImpactOptions {
   fast?: boolean
 }
 
-const sameKvs = (a: readonly {kv: Kv}[] | readonly Kv[] | undefined, b: readonly {kv: Kv}[] | readonly Kv[] | undefined): boolean => {
+/** The same keys with the same values (in any order)? */
+function sameKvs(a: readonly {kv: Kv}[] | readonly Kv[] | undefined, b: readonly {kv: Kv}[] | readonly Kv[] | undefined): boolean {
   const x = (a ?? []) as readonly (Kv | {kv: Kv})[]
   const y = (b ?? []) as readonly (Kv | {kv: Kv})[]
   if (x.length !== y.length) return false
   const flat = (e: Kv | {kv: Kv}): Kv => ('kv' in e ? e.kv : e)
+  // The common case, without allocating: the same keys in the same order (the read is sorted;
+  // a plan's "after" shares the Kv objects of the read).
+  let inOrder = true
+  for (let i = 0; i < x.length && inOrder; i++) {
+    const p = flat(x[i])
+    const q = flat(y[i])
+    inOrder = p === q || (p.key === q.key && p.value === q.value)
+  }
+  if (inOrder) return true
   const key = (kv: Kv) => `${kv.key}\u0000${kv.value}`
   const xs = x.map((e) => key(flat(e))).sort()
   const ys = y.map((e) => key(flat(e))).sort()

@@ -76,14 +76,14 @@ describe('config list --all-hosts', () => {
     assert.equal(r.code, 3, r.stderr)
     // node-b pins IpInIpMtu=1400 and holds the fatal BOGUS: both shown raw and marked, not "-".
     assert.deepEqual(r.stdout.split('\n').slice(0, 5), [
-      'HOST             DefaultEndpointToHostAction   LogSeverityScreen   IpInIpMtu',
-      '(global)         DROP                          WARNING             1400',
-      'node-a           -                             -                   1420',
-      'node-b (fatal)   !BOGUS                        -                   !1400',
-      'node-c           -                             DEBUG               1420',
+      'HOST               DefaultEndpointToHostAction   LogSeverityScreen   IpInIpMtu',
+      '(global)           DROP                          WARNING             1400',
+      'node-a             -                             -                   1420',
+      'node-b (stopped)   !BOGUS                        -                   !1400',
+      'node-c             -                             DEBUG               1420',
     ])
-    assert.match(r.stdout, /; Felix would not start on 1$/m)
-    assert.match(r.stdout, /^!VALUE: the raw value a directory holds where Felix would not start/m)
+    assert.match(r.stdout, /^Felix is stopped \(stuck in configuration\) on 1 of 3 host directories: node-b$/m)
+    assert.match(r.stdout, /^!VALUE: the raw value a directory holds where Felix is stopped/m)
     assert.match(r.stdout, /^node-b: Felix would not start \(stage datastore; DefaultEndpointToHostAction, host\)/m)
     const j = await runCli(['config', 'list', '--all-hosts', '--snapshot', fatalSnap, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
     assert.equal(j.code, 3, j.stderr)
@@ -94,6 +94,7 @@ describe('config list --all-hosts', () => {
       ['node-c', null],
     ])
     assert.equal(doc.hosts[1].fatal.param, 'DefaultEndpointToHostAction')
+    assert.deepEqual(doc.stopped, ['node-b'])
     assert.equal(doc.global.own, null)
   })
 
@@ -101,23 +102,24 @@ describe('config list --all-hosts', () => {
     const r = await runCli(['config', 'list', '--all-hosts', '--snapshot', globalFatalSnap, '-c', noCfg], {cleanEnv: true})
     assert.equal(r.code, 3, r.stderr)
     assert.deepEqual(r.stdout.split('\n').slice(0, 5), [
-      'HOST               LogSeverityScreen   IpInIpMtu   IptablesMarkMask',
-      '(global) (fatal)   !WARNING            !1400       !0x1',
-      'node-a (fatal)     -                   !1420       -',
-      'node-b (fatal)     -                   !1400       -',
-      'node-c (fatal)     !debug              !1420       -',
+      'HOST                 LogSeverityScreen   IpInIpMtu   IptablesMarkMask',
+      '(global) (stopped)   !WARNING            !1400       !0x1',
+      'node-a (stopped)     -                   !1420       -',
+      'node-b (stopped)     -                   !1400       -',
+      'node-c (stopped)     !debug              !1420       -',
     ])
     assert.match(r.stdout, /^global: Felix would not start \(stage datastore; IptablesMarkMask, global\)/m)
     const j = JSON.parse((await runCli(['config', 'list', '--all-hosts', '--snapshot', globalFatalSnap, '-c', noCfg, '-o', 'json'], {cleanEnv: true})).stdout)
     assert.deepEqual(j.global.own, {LogSeverityScreen: 'WARNING', IpInIpMtu: '1400', IptablesMarkMask: '0x1'})
     const d = await runCli(['config', 'diff', '--host', 'node-a', '--snapshot', globalFatalSnap, '-c', noCfg], {cleanEnv: true})
     assert.equal(d.code, 3, d.stderr)
-    assert.match(d.stdout.split('\n')[0], /^PARAMETER\s+node-a \(fatal\)\s+SOURCE\s+\(global\) \(fatal\)\s+SOURCE$/)
+    assert.match(d.stdout.split('\n')[0], /^PARAMETER\s+node-a \(stopped\)\s+SOURCE\s+\(global\) \(stopped\)\s+SOURCE$/)
     assert.match(d.stdout, /^IptablesMarkMask\s+4278190080\s+default\s+!0x1\s+global$/m)
     const g = await runCli(['config', 'get', 'IptablesMarkMask', '--all-hosts', '--snapshot', globalFatalSnap, '-c', noCfg], {cleanEnv: true})
     assert.equal(g.code, 3, g.stderr)
     assert.match(g.stdout, /^IptablesMarkMask: global value 4278190080 \(default\) \(fatal: Felix would not start with the global layer alone; the global directory holds !0x1\)$/m)
-    assert.match(g.stdout, /^\(Felix would not start\) not set in its host directory\s+3\s+-\s+node-a, node-b, node-c$/m)
+    assert.match(g.stdout, /^\(Felix stopped\) not set in its host directory\s+3\s+-\s+node-a, node-b, node-c$/m)
+    assert.match(g.stdout, /^Felix is stopped \(stuck in configuration\) on 3 of 3 host directories: node-a, node-b, node-c$/m)
   })
 
   test('usage errors: --param without --all-hosts, --all-hosts with --host, a local-only --param', async () => {
@@ -147,7 +149,7 @@ describe('config get NAME --all-hosts', () => {
     const r = await runCli(['config', 'get', 'IpInIpMtu', '--all-hosts', '--snapshot', fatalSnap, '-c', noCfg], {cleanEnv: true})
     assert.equal(r.code, 3, r.stderr)
     assert.match(r.stdout, /^1420\s+2\s+host:2\s+node-a, node-c$/m)
-    assert.match(r.stdout, /^\(Felix would not start\) !1400\s+1\s+host:1\s+node-b$/m)
+    assert.match(r.stdout, /^\(Felix stopped\) !1400\s+1\s+host:1\s+node-b$/m)
     // The fatal value itself, which Felix never reports as node-b's.
     const j = await runCli(['config', 'get', 'DefaultEndpointToHostAction', '--all-hosts', '--snapshot', fatalSnap, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
     assert.equal(j.code, 3, j.stderr)
@@ -157,6 +159,7 @@ describe('config get NAME --all-hosts', () => {
       {value: null, raws: ['BOGUS'], count: 1, sources: {host: 1}, hosts: ['node-b'], fatal: true},
     ])
     assert.deepEqual(doc.fatal.map((f: {host: string; own: unknown}) => [f.host, f.own]), [['node-b', {DefaultEndpointToHostAction: 'BOGUS'}]])
+    assert.deepEqual(doc.stopped, ['node-b'])
   })
 
   test('table', async () => {
@@ -180,13 +183,14 @@ describe('config diff', () => {
     assert.equal(r.code, 3, r.stderr)
     // IpInIpMtu: Felix reports 1400 (global pass) for node-b; its directory holds 1400 too, shown as its own.
     assert.deepEqual(r.stdout.split('\n').slice(0, 3), [
-      'PARAMETER                     node-a   SOURCE    node-b (fatal)   SOURCE',
-      'DefaultEndpointToHostAction   DROP     default   !BOGUS           host',
-      'IpInIpMtu                     1420     host      !1400            host',
+      'PARAMETER                     node-a   SOURCE    node-b (stopped)   SOURCE',
+      'DefaultEndpointToHostAction   DROP     default   !BOGUS             host',
+      'IpInIpMtu                     1420     host      !1400              host',
     ])
     const j = JSON.parse((await runCli(['config', 'diff', '--host', 'node-b', '--snapshot', fatalSnap, '-c', noCfg, '-o', 'json'], {cleanEnv: true})).stdout)
     assert.deepEqual(j.a.own, {DefaultEndpointToHostAction: 'BOGUS', IpInIpMtu: '1400'})
     assert.equal(j.b.own, null)
+    assert.deepEqual(j.stopped, ['node-b'])
     assert.deepEqual(j.differences.map((d: {name: string; a: {own: unknown}; b: {own: unknown}}) => [d.name, d.a.own, d.b.own]), [
       ['DefaultEndpointToHostAction', ['BOGUS'], null],
       ['IpInIpMtu', ['1400'], null],
@@ -208,5 +212,29 @@ describe('config diff', () => {
     assert.match(r.stderr, /did you mean node-a/)
     const three = await runCli(['config', 'diff', '--host', 'node-a', '--host', 'node-b', '--host', 'node-c', ...base()], {cleanEnv: true})
     assert.equal(three.code, 2, three.stderr)
+  })
+})
+
+describe('hosts whose Felix is stopped (stuck in configuration): one name in validate and the fleet views', () => {
+  test('config validate --all-hosts and config list|get --all-hosts name the same hosts, in JSON and text', async () => {
+    const v = await runCli(['config', 'validate', '--all-hosts', '--snapshot', fatalSnap, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    assert.equal(v.code, 3, v.stderr)
+    assert.deepEqual(JSON.parse(v.stdout).stopped, ['node-b'])
+    const l = await runCli(['config', 'list', '--all-hosts', '--snapshot', fatalSnap, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    assert.deepEqual(JSON.parse(l.stdout).stopped, ['node-b'])
+    const g = await runCli(['config', 'get', 'IpInIpMtu', '--all-hosts', '--snapshot', fatalSnap, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    assert.deepEqual(JSON.parse(g.stdout).stopped, ['node-b'])
+    const line = /^Felix is stopped \(stuck in configuration\) on 1 of 3 host directories: node-b$/m
+    for (const args of [['config', 'validate', '--all-hosts'], ['config', 'list', '--all-hosts'], ['config', 'get', 'IpInIpMtu', '--all-hosts']]) {
+      const t = await runCli([...args, '--snapshot', fatalSnap, '-c', noCfg], {cleanEnv: true})
+      assert.equal(t.code, 3, t.stderr)
+      assert.match(t.stdout, line, args.join(' '))
+    }
+    // No stopped host: an empty list, and no line.
+    const ok = await runCli(['config', 'validate', '--all-hosts', ...base(), '-o', 'json'], {cleanEnv: true})
+    assert.deepEqual(JSON.parse(ok.stdout).stopped, [])
+    const one = await runCli(['config', 'validate', '--host', 'node-b', '--snapshot', fatalSnap, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    assert.equal(one.code, 3, one.stderr)
+    assert.deepEqual(JSON.parse(one.stdout).stopped, ['node-b'])
   })
 })

@@ -6,7 +6,7 @@ import {runConfigWrite, writeFlags} from '../../cli/config-write-flow.js'
 
 export default class ConfigUnset extends FelixctlCommand {
   static override summary = 'Remove a Felix parameter from one layer (etcd key, felix.cfg lines, or env-file variable).'
-  static override description = 'Shows the effective value before and after: the next layer down (or the default) takes over. --fix-spelling in felix.cfg also removes other spellings of the key.'
+  static override description = 'Shows the effective value before and after: the next layer down (or the default) takes over. --fix-spelling in felix.cfg also removes other spellings of the key. For --layer global or host the plan has the impact on every host directory (which Felix restarts, stops or recovers; --with-local evaluates them with this machine\'s env and config file), as for config set; a removal that would stop any Felix is refused unless --force (docs/felix-restarts.md).'
   static override examples = [
     {description: 'Preview removing a key from felix.cfg', command: '<%= config.bin %> <%= command.id %> LogSeverityScreen --layer file -c examples/felix.cfg --snapshot examples/snapshot.json --dry-run'},
     {description: 'Remove a per-host override from etcd ($ETCD: its URL)', command: '<%= config.bin %> <%= command.id %> IpInIpMtu --layer host --host node1 --etcd-endpoints $ETCD --yes'},
