@@ -296,10 +296,10 @@ async function seed(api: 'v2' | 'v3'): Promise<void> {
   for (const [key, value] of Object.entries(SEED)) await (api === 'v2' ? v2Write : v3Write)({key, value})
 }
 
-async function startWatch(api: 'v2' | 'v3', extra: string[] = []): Promise<{w: WatchProcess; proxy: Proxy}> {
+async function startWatch(api: 'v2' | 'v3', extra: string[] = [], configFile = cfg): Promise<{w: WatchProcess; proxy: Proxy}> {
   const proxy = await startProxy(etcd.clientUrl)
   proxies.push(proxy)
-  const w = new WatchProcess(['-c', cfg, '--etcd-endpoints', proxy.url, '--datastore-type', api === 'v2' ? 'etcdv2' : 'etcdv3', '--etcd-timeout', '3s', ...extra])
+  const w = new WatchProcess(['-c', configFile, '--etcd-endpoints', proxy.url, '--datastore-type', api === 'v2' ? 'etcdv2' : 'etcdv3', '--etcd-timeout', '3s', ...extra])
   procs.push(w)
   await w.until('the start event', () => w.events.some((e) => e.type === 'start'))
   return {w, proxy}
@@ -475,5 +475,33 @@ describe('config watch --host', () => {
       assert.equal(impact.hosts, 1)
       for (const h of [...impact.restart, ...impact.stop, ...impact.recover]) assert.equal(h, 'node1')
     }
+  })
+})
+
+describe('config watch --with-local', () => {
+  test("this machine's config file applies to every host (FelixHostname excepted): a global key it overrides restarts nobody", async () => {
+    // A clean global layer and Ready, so that hosts run (only node3's own BOGUS, if still there, stops one).
+    assert.equal((await etcd.etcdctl(['del', '--prefix', '/calico/v1/config/'])).code, 0)
+    await v3Write({key: '/calico/v1/Ready', value: 'true'})
+    await v3Write({key: '/calico/v1/host/node2/config/LogSeverityScreen', value: 'DEBUG'})
+    await v3Write({key: '/calico/v1/host/node5/config/IpInIpMtu', value: '1420'})
+    const local = join(dir, 'local.cfg')
+    writeFileSync(local, '[global]\nFelixHostname = node1\nLogSeverityScreen = ERROR\n')
+    const hidden = (await startWatch('v3')).w
+    const withLocal = (await startWatch('v3', ['--with-local'], local)).w
+    assert.equal(withLocal.events.find((e) => e.type === 'start')!.localLayers, 'this-machine')
+    assert.match(withLocal.stderr, /FelixHostname="node1" from this machine is not applied/)
+    const rev = await v3Write({key: '/calico/v1/config/LogSeverityScreen', value: 'DEBUG'})
+    for (const w of [hidden, withLocal]) await w.until('the change', () => w.changes().length === 1)
+    for (const w of [hidden, withLocal]) assert.deepEqual((await w.interrupt()).code, 0)
+    const [h, l] = [hidden.changes()[0], withLocal.changes()[0]]
+    assert.equal(h.revision, rev)
+    assert.equal(l.revision, rev)
+    const hi = h.impact as Impact
+    const li = l.impact as Impact
+    assert.equal(hi.localLayers, 'hidden')
+    assert.ok(hi.restart.length > 0, JSON.stringify(hi))
+    assert.ok(hi.restart.includes('node5') && !hi.restart.includes('node2'), 'node2 sets its own LogSeverityScreen, node5 does not')
+    assert.deepEqual({restart: li.restart, stop: li.stop, recover: li.recover, hosts: li.hosts}, {restart: [], stop: [], recover: [], hosts: hi.hosts})
   })
 })
