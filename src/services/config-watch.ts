@@ -89,17 +89,20 @@ export interface WatchSummary {
   resyncs: number
 }
 
-/** The state the watch holds: config keys in scope and the Ready flag. */
+/** The state the watch holds: config keys in scope and the Ready flag, with an index of each host directory's keys. */
 class WatchState {
   readonly values = new Map<string, string>()
   ready: string | null = null
+  /** The config keys of each host directory that has some. */
+  readonly hostKeys = new Map<string, Set<string>>()
+  private readonly globalKeys = new Set<string>()
   private kvsCache: Kv[] | null = null
 
   constructor(
     tree: ConfigTree,
     private readonly inScope: (key: string) => boolean,
   ) {
-    for (const kv of tree.kvs) if (inScope(kv.key)) this.values.set(kv.key, kv.value)
+    for (const kv of tree.kvs) if (inScope(kv.key)) this.set(kv.key, kv.value)
     this.ready = tree.ready
   }
 
@@ -109,14 +112,33 @@ class WatchState {
 
   set(key: string, value: string | null): void {
     this.kvsCache = null
-    if (key === READY_KEY) this.ready = value
-    else if (value === null) this.values.delete(key)
-    else this.values.set(key, value)
+    if (key === READY_KEY) {
+      this.ready = value
+      return
+    }
+    const host = hostOf(key)
+    let index = host === null ? this.globalKeys : this.hostKeys.get(host)
+    if (value === null) {
+      this.values.delete(key)
+      index?.delete(key)
+      if (host !== null && index?.size === 0) this.hostKeys.delete(host)
+      return
+    }
+    this.values.set(key, value)
+    if (!index) this.hostKeys.set(host as string, (index = new Set()))
+    index.add(key)
   }
 
   tree(): {kvs: Kv[]; ready: string | null} {
     this.kvsCache ??= [...this.values].map(([key, value]) => ({key, value}))
     return {kvs: this.kvsCache, ready: this.ready}
+  }
+
+  /** The global directory and one host directory: all that a change of that host's keys can affect. */
+  treeFor(host: string): {kvs: Kv[]; ready: string | null} {
+    const kvs: Kv[] = []
+    for (const keys of [this.globalKeys, this.hostKeys.get(host) ?? []]) for (const key of keys) kvs.push({key, value: this.values.get(key)!})
+    return {kvs, ready: this.ready}
   }
 
   /** The keys held under a deleted directory (the Ready flag too when the directory holds it), sorted. */
@@ -128,6 +150,7 @@ class WatchState {
   }
 }
 
+/** The host directory of a key under /calico/v1/host/, or null. */
 function hostOf(key: string): string | null {
   if (!key.startsWith(HOST_PREFIX)) return null
   const slash = key.indexOf('/', HOST_PREFIX.length)
@@ -183,7 +206,7 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
     let state = new WatchState(first, inScope)
     let from = (BigInt(first.revision) + 1n).toString()
     let impactWith = {...impactOptions, hostDirs: hostDirsOf(first)}
-    const hostCount = new Set([...(impactWith.hostDirs ?? []), ...[...state.values.keys()].map(hostOf).filter((h): h is string => h !== null)]).size
+    const hostCount = fleetSize(impactWith.hostDirs, state, null)
     sink.event({
       type: 'start',
       felixVersion: registry.felixVersion,
@@ -201,9 +224,23 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
       if (key !== READY_KEY && !inScope(key)) return
       const old = state.get(key)
       if (old === null && value === null) return
-      const before = state.tree()
-      state.set(key, value)
-      const impact = computeImpact(before, state.tree(), impactWith)
+      const host = key === READY_KEY ? null : hostOf(key)
+      let impact: Impact
+      if (host === null) {
+        const before = state.tree()
+        state.set(key, value)
+        impact = computeImpact(before, state.tree(), impactWith)
+      } else {
+        // A host directory's key: only that host's Felix watches it (docs/felix-restarts.md), so only
+        // it is evaluated (computeImpact would find every other host unchanged, at the cost of
+        // grouping the whole fleet twice); the others are counted as unaffected.
+        const before = state.treeFor(host)
+        const hadKeys = state.hostKeys.has(host)
+        state.set(key, value)
+        const part = computeImpact(before, state.treeFor(host), {...impactOptions, hostDirs: [host]})
+        const total = fleetSize(impactWith.hostDirs, state, hadKeys ? host : null)
+        impact = {...part, hosts: total, unaffected: part.unaffected + total - part.hosts}
+      }
       summary.changes++
       sink.event({type: 'change', revision, key, action: value === null ? 'delete' : 'put', old, new: value, impact})
     }
@@ -266,6 +303,18 @@ async function readAgain(ds: Datastore, sink: WatchSink, signal: AbortSignal): P
     }
   }
   return null
+}
+
+/**
+ * The host directories computeImpact counts: the known directories, every one with config keys
+ * now, and `alsoHost` (one that held keys just before this change).
+ */
+function fleetSize(hostDirs: readonly string[] | undefined, state: WatchState, alsoHost: string | null): number {
+  const dirs = new Set(hostDirs)
+  let n = dirs.size
+  for (const h of state.hostKeys.keys()) if (!dirs.has(h)) n++
+  if (alsoHost !== null && !dirs.has(alsoHost) && !state.hostKeys.has(alsoHost)) n++
+  return n
 }
 
 /** Keys (and the Ready flag) whose value differs between two states, sorted by key. */
