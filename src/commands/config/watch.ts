@@ -7,6 +7,9 @@ import {colourEnabled} from '../../render/format.js'
 import {renderWatchEvent} from '../../render/watch.js'
 import {configWatch} from '../../services/config-watch.js'
 
+/** A watch follows a live etcd: no --snapshot, and nothing partial to show. */
+const {snapshot: _snapshot, 'allow-partial': _allowPartial, ...watchDatastoreFlags} = datastoreFlags
+
 export default class ConfigWatch extends FelixctlCommand {
   static override summary = 'Follow the etcd config directories and show each change with its impact on every Felix.'
   static override description = `Reads the global directory (/calico/v1/config/), every host directory (/calico/v1/host/*/config/) and /calico/v1/Ready once, then follows them (v2: a recursive long-poll watch from the etcd index; v3: a watch from the revision). For each change it prints the key, the raw value before → after, the etcd index or revision, and its impact against the state just before it: which host directories' Felix restarts (its raw config map changes), stops (its configuration no longer resolves), recovers, or gets a new effective value.
@@ -24,7 +27,7 @@ With -o json each event is one JSON object on one line ("type": "start", "change
     'with-local': Flags.boolean({summary: "Apply this machine's env and config file to every host (FelixHostname excepted)."}),
     'felix-version': felixVersionFlag,
     ...localSourceFlags,
-    ...datastoreFlags,
+    ...watchDatastoreFlags,
   }
 
   async run() {
