@@ -31,6 +31,11 @@ export const datastoreFlags = {
   'etcd-ca-file': Flags.string({summary: 'CA certificate to verify etcd with.', helpValue: 'PATH', env: 'FELIXCTL_ETCD_CA_FILE'}),
   'etcd-cert-file': Flags.string({summary: 'Client certificate for etcd.', helpValue: 'PATH', env: 'FELIXCTL_ETCD_CERT_FILE'}),
   'etcd-key-file': Flags.string({summary: 'Client key for etcd.', helpValue: 'PATH', env: 'FELIXCTL_ETCD_KEY_FILE'}),
+  'calicoctl-config': Flags.string({
+    summary: "calicoctl's settings file, used where Felix's own etcd settings are absent (default /etc/calico/calicoctl.cfg when it exists, else calicoctl's ETCD_* variables; an empty value means no file).",
+    helpValue: 'PATH',
+    env: 'FELIXCTL_CALICOCTL_CONFIG',
+  }),
   'etcd-timeout': Flags.string({summary: 'Time limit for the whole etcd operation, e.g. 5s, 1500ms, 1m (at most 1h).', default: '5s', helpValue: 'DURATION', env: 'FELIXCTL_ETCD_TIMEOUT'}),
   'allow-partial': Flags.boolean({summary: 'When etcd cannot be reached, still show the env and file layers (marked partial; validate then says NOT CHECKED, exit 5).'}),
 }
@@ -59,6 +64,7 @@ export interface ParsedConfigFlags {
   'etcd-ca-file'?: string
   'etcd-cert-file'?: string
   'etcd-key-file'?: string
+  'calicoctl-config'?: string
   'etcd-timeout'?: string
   'allow-partial'?: boolean
   'no-local'?: boolean
@@ -87,6 +93,7 @@ export function configContextOptions(flags: ParsedConfigFlags): ConfigContextOpt
     etcdCaFile: flags['etcd-ca-file'],
     etcdCertFile: flags['etcd-cert-file'],
     etcdKeyFile: flags['etcd-key-file'],
+    calicoctlConfig: flags['calicoctl-config'],
     timeoutMs,
     allowPartial: flags['allow-partial'],
     noLocal: flags['no-local'],

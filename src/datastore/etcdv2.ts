@@ -13,19 +13,13 @@
  * Reads use `quorum=true`, as libcalico-go's etcd backend does for Felix 2.0
  * (GetOptions{Quorum: true}): a member without quorum cannot answer with stale data.
  */
-import * as http from 'node:http'
-import * as https from 'node:https'
 import {DatastoreError, WriteRefusedError} from '../errors.js'
 import {AttemptError, withFailover} from './failover.js'
-import {TlsMaterial, conflictError, endpointsOf, failureReason, isTlsFailure, loadTlsMaterial} from './tls.js'
+import {HttpResponse, httpRequest, schemeMismatch} from './http.js'
+import {isConfigKey} from './snapshot.js'
+import {TlsMaterial, conflictError, endpointsOf, failureReason, loadTlsMaterial} from './tls.js'
 import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
 import {WatchChange, WatchHandlers, WatchHistoryLost, isWatchedKey, pause, retryDelayMs} from './watch.js'
-
-interface HttpResponse {
-  status: number
-  headers: http.IncomingHttpHeaders
-  body: string
-}
 
 interface V2Node {
   key?: string
@@ -46,8 +40,6 @@ interface V2Body {
   index?: number
 }
 
-const MAX_BODY = 512 * 1024 * 1024
-
 /** A watch's long poll is asked again after this long without an event (a silently dead connection ends too). */
 const V2_POLL_MS = 60_000
 
@@ -60,88 +52,6 @@ function v2Changes(json: V2Body, index: number): WatchChange[] {
   if (node.dir) return deleted && mayHoldConfig(node.key) ? [{key: node.key, value: null, revision, dir: true}] : []
   if (!isWatchedKey(node.key)) return []
   return [{key: node.key, value: deleted ? null : node.value ?? '', revision}]
-}
-
-/** One HTTP request with a hard deadline: the socket is destroyed when it passes. */
-function httpRequest(url: URL, method: string, tls: TlsMaterial, timeoutMs: number, body?: string, signal?: AbortSignal): Promise<HttpResponse> {
-  return new Promise((resolve, reject) => {
-    let settled = false
-    const finish = (fn: () => void) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-      fn()
-    }
-    // A watch's long poll ends when the watch does.
-    const onAbort = () => {
-      finish(() => reject(new AttemptError('aborted', false)))
-      req.destroy()
-    }
-    const headers: http.OutgoingHttpHeaders = {accept: 'application/json'}
-    if (body !== undefined) {
-      headers['content-type'] = 'application/x-www-form-urlencoded'
-      headers['content-length'] = Buffer.byteLength(body)
-    }
-    let req: http.ClientRequest
-    try {
-      const options: https.RequestOptions = {method, headers, agent: false}
-      if (url.protocol === 'https:') {
-        if (tls.ca) options.ca = tls.ca
-        if (tls.cert) options.cert = tls.cert
-        if (tls.key) options.key = tls.key
-        options.rejectUnauthorized = true
-        req = https.request(url, options)
-      } else {
-        req = http.request(url, options)
-      }
-    } catch (error) {
-      // A bad key/cert pair is detected when the secure context is built.
-      reject(new AttemptError(failureReason(error), isTlsFailure(error), error))
-      return
-    }
-    const timer = setTimeout(() => {
-      finish(() => reject(new AttemptError(`timed out after ${timeoutMs} ms`, false)))
-      req.destroy()
-    }, timeoutMs)
-    timer.unref()
-    if (signal) {
-      if (signal.aborted) onAbort()
-      else signal.addEventListener('abort', onAbort, {once: true})
-    }
-    req.on('error', (error) => finish(() => reject(new AttemptError(failureReason(error), isTlsFailure(error), error))))
-    req.on('response', (res) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size > MAX_BODY) {
-          finish(() => reject(new AttemptError('response too large', false)))
-          req.destroy()
-          return
-        }
-        chunks.push(chunk)
-      })
-      res.on('error', (error) => finish(() => reject(new AttemptError(failureReason(error), false, error))))
-      res.on('end', () => finish(() => resolve({status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8')})))
-    })
-    req.end(body)
-  })
-}
-
-/**
- * A wrong scheme looks like a broken server: plain HTTP to a TLS port is reset (or answered with 400),
- * TLS to a plain port fails the handshake. Say which scheme to try instead.
- */
-function schemeMismatch(base: URL, error: unknown): unknown {
-  if (!(error instanceof AttemptError)) return error
-  const other = new URL(base.href)
-  other.protocol = base.protocol === 'https:' ? 'http:' : 'https:'
-  const plainToTls = base.protocol === 'http:' && /connection reset|closed by peer|speaks TLS/.test(error.reason)
-  const tlsToPlain = base.protocol === 'https:' && error.tls && /wrong version number|packet length too long|unexpected eof|record layer failure|http request|disconnected before secure TLS/i.test(error.reason)
-  if (!plainToTls && !tlsToPlain) return error
-  const why = plainToTls ? 'etcd may expect TLS here' : 'etcd may not speak TLS here'
-  return new AttemptError(`${error.reason} (${why}: try ${other.href})`, error.tls, error.original)
 }
 
 function keyPath(key: string): string {
@@ -183,7 +93,7 @@ function collect(node: V2Node | undefined, out: Kv[], ready: {value: string | nu
   if (node.key === undefined) return
   const value = node.value ?? ''
   if (node.key === READY_KEY) ready.value = value
-  else if (isConfigKeyFast(node.key)) out.push({key: node.key, value, revision: node.modifiedIndex === undefined ? undefined : String(node.modifiedIndex)})
+  else if (isConfigKey(node.key)) out.push({key: node.key, value, revision: node.modifiedIndex === undefined ? undefined : String(node.modifiedIndex)})
 }
 
 function byNodeKey(a: V2Node, b: V2Node): number {
@@ -199,16 +109,6 @@ function mayHoldConfig(dir: string): boolean {
   if (!d.startsWith(HOST_PREFIX)) return false
   const slash = d.indexOf('/', HOST_PREFIX.length)
   return slash === d.length - 1 || (d.startsWith('/config/', slash) && slash + 8 === d.length)
-}
-
-/** isConfigKey (snapshot.ts) without the split: this runs once per key of the whole tree. */
-function isConfigKeyFast(key: string): boolean {
-  if (key.startsWith(CONFIG_PREFIX)) return key.length > CONFIG_PREFIX.length && key.indexOf('/', CONFIG_PREFIX.length) === -1
-  if (!key.startsWith(HOST_PREFIX)) return false
-  const slash = key.indexOf('/', HOST_PREFIX.length)
-  if (slash === -1 || !key.startsWith('/config/', slash)) return false
-  const nameStart = slash + 8
-  return nameStart < key.length && key.indexOf('/', nameStart) === -1
 }
 
 export class EtcdV2Datastore implements Datastore {
@@ -408,7 +308,7 @@ export class EtcdV2Datastore implements Datastore {
       const base = this.urls[index]
       let res: HttpResponse
       try {
-        res = await httpRequest(new URL(`${keyPath('/calico/v1')}?wait=true&recursive=true&waitIndex=${next}`, base), 'GET', this.tls, V2_POLL_MS, undefined, signal)
+        res = await httpRequest(new URL(`${keyPath('/calico/v1')}?wait=true&recursive=true&waitIndex=${next}`, base), 'GET', this.tls, V2_POLL_MS, undefined, undefined, signal)
       } catch (error) {
         if (signal.aborted) return
         // A quiet poll that reached its time limit on a healthy connection: ask again.

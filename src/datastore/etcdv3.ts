@@ -1,9 +1,12 @@
 /**
- * The etcd v3 driver (the `etcd3` package, gRPC). Felix 2.0 itself reads v2; this
- * driver serves clusters whose Calico data was migrated to the v3 key space.
+ * The etcd v3 driver. Felix 2.0 itself reads v2; this driver serves clusters whose Calico
+ * data was migrated to the v3 key space.
  *
- * Only this module imports etcd3 (about 80 ms to load): src/datastore/index.ts
- * imports this file dynamically, on the v3 path only.
+ * Reads (readConfig, get) are one gRPC call each over node:http2 with hand-decoded protobuf
+ * (grpc-read.ts says why: loading `etcd3` and decoding through protobufjs cost more than the
+ * rest of a fleet view). Writes (transactions with a compare) use the `etcd3` package, loaded
+ * only then. Only this module imports etcd3: src/datastore/index.ts imports this file
+ * dynamically, on the v3 path only.
  *
  * Fault handling: etcd3 wraps calls in cockatiel policies (3 retries globally, a
  * circuit breaker per host) that can outlast any timeout, and it shuffles hosts. We
@@ -15,7 +18,9 @@ import type {Etcd3, IKeyValue, IOptions, IRangeResponse, ITxnResponse, IWatchRes
 import {DatastoreError, WriteRefusedError} from '../errors.js'
 import {isConfigKey} from './snapshot.js'
 import {AttemptError, withFailover} from './failover.js'
-import {TlsMaterial, conflictError, endpointsOf, tlsReason, isFelixctlError, loadTlsMaterial} from './tls.js'
+import {GrpcStatusError, decodeRange, decodeTxnOfRanges, encodeRange, encodeTxnOfRanges, grpcUnary} from './grpc-read.js'
+import {TlsMaterial, conflictError, endpointsOf, failureReason, tlsReason, isFelixctlError, loadTlsMaterial} from './tls.js'
+import {schemeMismatch as schemeMismatchV3} from './http.js'
 import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
 import {WatchChange, WatchHandlers, WatchHistoryLost, isWatchedKey, pause, retryDelayMs} from './watch.js'
 
@@ -101,11 +106,10 @@ export class EtcdV3Datastore implements Datastore {
   private readonly clients = new Map<number, Etcd3>()
   private preferred = 0
   private closed = false
+  /** The etcd3 package, loaded on the first gRPC call. */
+  private mod: Etcd3Module | undefined
 
-  private constructor(
-    private readonly mod: Etcd3Module,
-    conn: DatastoreConnection,
-  ) {
+  private constructor(conn: DatastoreConnection) {
     // One client per endpoint, so http and https endpoints may be mixed (etcd3 itself refuses a mix).
     this.urls = endpointsOf(conn)
     this.endpoints = this.urls.map((u) => u.href)
@@ -114,8 +118,15 @@ export class EtcdV3Datastore implements Datastore {
   }
 
   static async open(conn: DatastoreConnection): Promise<EtcdV3Datastore> {
-    const mod = (await import('etcd3')) as Etcd3Module & {default?: Etcd3Module}
-    return new EtcdV3Datastore(mod.Etcd3 ? mod : (mod.default as Etcd3Module), conn)
+    return new EtcdV3Datastore(conn)
+  }
+
+  private async etcd3(): Promise<Etcd3Module> {
+    if (!this.mod) {
+      const mod = (await import('etcd3')) as Etcd3Module & {default?: Etcd3Module}
+      this.mod = mod.Etcd3 ? mod : (mod.default as Etcd3Module)
+    }
+    return this.mod
   }
 
   private client(index: number): Etcd3 {
@@ -139,7 +150,7 @@ export class EtcdV3Datastore implements Datastore {
         if (/^\[?[\d.:]+\]?$/.test(url.hostname)) filterServernameWarning()
         options.credentials = {rootCertificate: this.tls.ca as Buffer, privateKey: this.tls.key, certChain: this.tls.cert}
       }
-      client = new this.mod.Etcd3(options)
+      client = new (this.mod as Etcd3Module).Etcd3(options)
       this.clients.set(index, client)
     }
     return client
@@ -164,6 +175,7 @@ export class EtcdV3Datastore implements Datastore {
   /** Try each endpoint in order (starting with the one that answered last), bounded by timeoutMs overall. */
   private async withEndpoint<T>(attempt: (client: Etcd3, deadline: Date, budgetMs: number) => Promise<T>): Promise<T> {
     if (this.closed) throw new DatastoreError('the etcd v3 connection is closed', {code: 'datastore-closed'})
+    await this.etcd3()
     const {result, index} = await withFailover(
       {endpoints: this.endpoints, preferred: this.preferred, timeoutMs: this.timeoutMs, tls: this.tls, describe: grpcReason},
       (index, budget) => this.attemptAt(index, budget, attempt),
@@ -202,47 +214,71 @@ export class EtcdV3Datastore implements Datastore {
     }
   }
 
+  /** One unary read at each endpoint in order (as withEndpoint does for etcd3's calls). */
+  private async read<T>(method: 'Range' | 'Txn', message: Buffer, decode: (answer: Buffer) => T): Promise<T> {
+    if (this.closed) throw new DatastoreError('the etcd v3 connection is closed', {code: 'datastore-closed'})
+    const {result, index} = await withFailover(
+      {endpoints: this.endpoints, preferred: this.preferred, timeoutMs: this.timeoutMs, tls: this.tls, describe: (error) => ({reason: failureReason(error), tls: false})},
+      async (i, budget) => {
+        const base = this.urls[i]
+        let answer: Buffer
+        try {
+          answer = await grpcUnary(base, method, message, this.tls, budget)
+        } catch (error) {
+          if (error instanceof GrpcStatusError) {
+            throw new DatastoreError(`etcd at ${base.href} refused the read: ${error.message}`, {
+              endpoint: base.href,
+              code: error.status === 7 || error.status === 16 ? 'datastore-denied' : 'datastore-error',
+              hint: error.status === 7 || error.status === 16 ? 'etcd authentication is not supported by Felix 2.0; check the etcd roles' : 'check that the endpoint is an etcd serving the v3 API',
+            })
+          }
+          throw schemeMismatchV3(base, error)
+        }
+        try {
+          return decode(answer)
+        } catch (error) {
+          throw new AttemptError(`the answer is not an etcd ${method} response (${(error as Error).message})`, false)
+        }
+      },
+    )
+    this.preferred = index
+    return result
+  }
+
   async readConfig(scope?: ReadScope): Promise<ConfigTree> {
     // ONE round trip: a txn of three reads. The host range (all hosts) also returns workload
-    // keys (they live under /calico/v1/host/<h>/workload/); they are filtered out here.
+    // keys (they live under /calico/v1/host/<h>/workload/); they are dropped while decoding,
+    // before their values are.
     const hostPrefix = scope?.host ? `${HOST_PREFIX}${scope.host}/config/` : HOST_PREFIX
-    return this.withEndpoint(async (client, deadline) => {
-      const res: ITxnResponse = await client.kv.txn(
-        {
-          compare: [],
-          success: [
-            {request_range: {key: Buffer.from(CONFIG_PREFIX), range_end: prefixEnd(CONFIG_PREFIX)}},
-            {request_range: {key: Buffer.from(hostPrefix), range_end: prefixEnd(hostPrefix)}},
-            {request_range: {key: Buffer.from(READY_KEY)}},
-          ],
-          failure: [],
-        },
-        {deadline},
-      )
-      const ranges = res.responses.map((r) => (r as unknown as {response_range: IRangeResponse}).response_range)
-      const kvs: Kv[] = []
+    const message = encodeTxnOfRanges([
+      {key: CONFIG_PREFIX, rangeEnd: prefixEnd(CONFIG_PREFIX)},
+      {key: hostPrefix, rangeEnd: prefixEnd(hostPrefix)},
+      {key: READY_KEY},
+    ])
+    return this.read('Txn', message, (answer): ConfigTree => {
       // Every host directory (a key under /calico/v1/host/<h>/), with or without config keys: unscoped reads only.
+      // The decoder shows every key to the filter (workload keys too), before it decodes any value.
       const hostDirs = scope?.host ? undefined : new Set<string>()
-      for (const range of ranges.slice(0, 2)) {
-        for (const kv of range?.kvs ?? []) {
-          const key = kv.key.toString('utf8')
-          if (isConfigKey(key)) kvs.push(toKv(kv))
-          if (hostDirs && key.startsWith(HOST_PREFIX)) {
-            const slash = key.indexOf('/', HOST_PREFIX.length)
-            if (slash > HOST_PREFIX.length) hostDirs.add(key.slice(HOST_PREFIX.length, slash))
-          }
+      const keep = (key: string): boolean => {
+        if (hostDirs && key.startsWith(HOST_PREFIX)) {
+          const slash = key.indexOf('/', HOST_PREFIX.length)
+          if (slash > HOST_PREFIX.length) hostDirs.add(key.slice(HOST_PREFIX.length, slash))
         }
+        return key === READY_KEY || isConfigKey(key)
       }
+      const {revision, ranges} = decodeTxnOfRanges(answer, keep)
+      const kvs: Kv[] = []
+      for (const range of ranges.slice(0, 2)) for (const kv of range.kvs) kvs.push({key: kv.key, value: kv.value, revision: kv.modRevision})
       kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      const readyKv = ranges[2]?.kvs?.[0]
-      return {kvs, ready: readyKv ? readyKv.value.toString('utf8') : null, revision: String(res.header.revision), ...(hostDirs ? {hostDirs: [...hostDirs].sort()} : {})}
+      const readyKv = ranges[2]?.kvs[0]
+      return {kvs, ready: readyKv ? readyKv.value : null, revision, ...(hostDirs ? {hostDirs: [...hostDirs].sort()} : {})}
     })
   }
 
   async get(key: string): Promise<Kv | null> {
-    return this.withEndpoint(async (client, deadline) => {
-      const res = await client.kv.range({key: Buffer.from(key)}, {deadline})
-      return res.kvs[0] ? toKv(res.kvs[0]) : null
+    return this.read('Range', encodeRange({key}), (answer) => {
+      const kv = decodeRange(answer).range.kvs[0]
+      return kv ? {key: kv.key, value: kv.value, revision: kv.modRevision} : null
     })
   }
 
@@ -273,18 +309,20 @@ export class EtcdV3Datastore implements Datastore {
     write: Record<string, unknown>,
     ok: (res: ITxnResponse) => WriteResult,
   ): Promise<WriteResult> {
-    const {CompareResult, CompareTarget} = this.mod
     if (ifRevision !== undefined && !/^\d+$/.test(ifRevision)) {
       return Promise.reject(new WriteRefusedError(`invalid revision ${JSON.stringify(ifRevision)} for ${key}`, {code: 'revision-invalid', hint: 'a revision is a decimal number'}))
     }
-    const compare =
-      ifRevision === undefined
+    // withEndpoint loads etcd3 before it calls back: its enums exist by then.
+    const compare = () => {
+      const {CompareResult, CompareTarget} = this.mod as Etcd3Module
+      return ifRevision === undefined
         ? []
         : ifRevision === '0'
           ? [{key: Buffer.from(key), result: CompareResult.Equal, target: CompareTarget.Create, create_revision: 0}]
           : [{key: Buffer.from(key), result: CompareResult.Equal, target: CompareTarget.Mod, mod_revision: ifRevision}]
+    }
     return this.withEndpoint(async (client, deadline) => {
-      const res = await client.kv.txn({compare, success: [write], failure: [{request_range: {key: Buffer.from(key)}}]}, {deadline})
+      const res = await client.kv.txn({compare: compare(), success: [write], failure: [{request_range: {key: Buffer.from(key)}}]}, {deadline})
       if (res.succeeded) return ok(res)
       const range = (res.responses[0] as unknown as {response_range?: IRangeResponse}).response_range
       const current = range?.kvs?.[0] ? toKv(range.kvs[0]) : null
@@ -305,6 +343,8 @@ export class EtcdV3Datastore implements Datastore {
    * checked for compaction (a range read at the revision needed): WatchHistoryLost.
    */
   async watchConfig(fromRevision: string, handlers: WatchHandlers, signal: AbortSignal): Promise<void> {
+    // Reads go through the JSON-free gRPC reader; a watch stream is etcd3's.
+    await this.etcd3()
     let next = BigInt(fromRevision)
     let failures = 0
     let index = this.preferred

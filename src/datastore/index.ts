@@ -8,7 +8,7 @@ import {ConfigTree, Datastore, DatastoreConnection, Kv, READY_KEY, WriteOptions}
 export type DatastoreTarget = DatastoreConnection | {type: 'snapshot'; path: string}
 
 /**
- * DatastoreType kubernetes: Felix 2.0 has no etcd layers then (§3), so this driver
+ * DatastoreType kubernetes: Felix 2.0 has no etcd layers then (docs/reference/felix-2.0-config.md §3.5), so this driver
  * holds no configuration; callers say so. Writes are refused.
  */
 export class KubernetesDatastore implements Datastore {

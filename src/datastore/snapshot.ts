@@ -8,10 +8,13 @@ import {LocalIoError, UsageError} from '../errors.js'
 import {CONFIG_PREFIX, ConfigTree, Datastore, HOST_PREFIX, Kv, READY_KEY, ReadScope, inScope} from './types.js'
 
 export function isConfigKey(key: string): boolean {
-  if (key.startsWith(CONFIG_PREFIX)) return key.length > CONFIG_PREFIX.length && !key.slice(CONFIG_PREFIX.length).includes('/')
+  // Index arithmetic, no split: this runs once per key of a whole fleet's tree.
+  if (key.startsWith(CONFIG_PREFIX)) return key.length > CONFIG_PREFIX.length && key.indexOf('/', CONFIG_PREFIX.length) === -1
   if (!key.startsWith(HOST_PREFIX)) return false
-  const parts = key.slice(HOST_PREFIX.length).split('/')
-  return parts.length === 3 && parts[1] === 'config' && parts[2] !== ''
+  const slash = key.indexOf('/', HOST_PREFIX.length)
+  if (slash === -1 || !key.startsWith('/config/', slash)) return false
+  const nameStart = slash + 8
+  return nameStart < key.length && key.indexOf('/', nameStart) === -1
 }
 
 /** A snapshot named `.yaml` or `.yml` is YAML (`datastore export -o yaml`); any other name is JSON. */

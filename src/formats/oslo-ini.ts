@@ -1,7 +1,7 @@
 /**
  * A lossless reader and surgical editor for the ini dialect of oslo.config
  * (`oslo_config.iniparser` + `cfg.ConfigParser`), which nova and neutron use to read
- * nova.conf, neutron.conf, ml2_conf.ini and dhcp_agent.ini (reference openstack.md §1).
+ * nova.conf, neutron.conf, ml2_conf.ini and dhcp_agent.ini (docs/reference/openstack.md §1).
  *
  * The document remembers every line byte for byte; edits replace or insert whole
  * lines and leave everything else untouched. Parsing follows iniparser.py line by

@@ -6,7 +6,7 @@
  * one value it means to and writes everything else back byte for byte.
  *
  * Two readers of the same line: systemd-sysctl (boot) and procps `sysctl --system`
- * disagree on a few corners (host-sysctl.md "Format", verified against procps-ng
+ * disagree on a few corners (docs/reference/host-sysctl.md §2.5, verified against procps-ng
  * 4.0.2 and systemd 252): procps strips the leading `-` but not the blanks after it
  * (`- net.x = 1` names " net.x", which never exists); a `-key` line without a value
  * replaces an earlier assignment of the key for systemd, but only keeps globs off it for procps.

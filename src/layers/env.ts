@@ -1,5 +1,5 @@
 /**
- * Environment layer readers (reference felix-2.0-config.md §3): the FELIX_ variables of a
+ * Environment layer readers (docs/reference/felix-2.0-config.md §3.1): the FELIX_ variables of a
  * process environment, a docker `--env-file`, or /proc/<pid>/environ. Readers only collect
  * raw strings with their origin; they never parse types or decide precedence.
  */

@@ -1,5 +1,5 @@
 /**
- * The two datastore layers (felix-2.0-config.md §3), from the config keys a datastore returned.
+ * The two datastore layers (docs/reference/felix-2.0-config.md §3), from the config keys a datastore returned.
  * Pure: kvs in, raw entries with their etcd key as origin out.
  */
 import {CONFIG_PREFIX, HOST_PREFIX, Kv} from '../datastore/types.js'

@@ -1,6 +1,6 @@
 /**
  * felix.cfg reader: go-ini v1.24 parsing rules, then Felix 2.0's flattening of all sections
- * into one map (reference felix-2.0-config.md §3). This module is the single source of the
+ * into one map (docs/reference/felix-2.0-config.md §3.2). This module is the single source of the
  * go-ini rules; the lossless editor (src/formats/felix-cfg-edit.ts) reuses `scanFelixCfg`.
  *
  * Decisions on go-ini v1.24 details the reference does not spell out (from go-ini's parser):

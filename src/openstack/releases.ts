@@ -1,5 +1,5 @@
 /**
- * OpenStack releases in order (reference openstack.md §3) and what changes with them.
+ * OpenStack releases in order (docs/reference/openstack.md §3) and what changes with them.
  * Adding a release is adding a row.
  */
 import {NotFoundError} from '../errors.js'

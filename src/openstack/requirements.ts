@@ -1,5 +1,5 @@
 /**
- * What Calico needs in each OpenStack file, per release (reference openstack.md §2), as
+ * What Calico needs in each OpenStack file, per release (docs/reference/openstack.md §2), as
  * data: `render` prints it, `apply` merges it, `check` verifies it.
  */
 import {NotFoundError, UsageError} from '../errors.js'

@@ -1,5 +1,5 @@
 /**
- * The 44 parameters of Felix 2.0.x (felix-2.0-config.md §1), in §1's order.
+ * The 44 parameters of Felix 2.0.x (docs/reference/felix-2.0-config.md §1.1), in §1's order.
  *
  * Each entry mirrors one `config:"kind(args);default;flags"` tag of Felix 2.0.4's
  * config.Config, plus operator documentation: the seed page's text ("Configuring

@@ -1,5 +1,5 @@
 /**
- * The Felix 2.0.x parameter kinds (felix-2.0-config.md §2): how a raw string parses.
+ * The Felix 2.0.x parameter kinds (docs/reference/felix-2.0-config.md §2): how a raw string parses.
  *
  * Each parser reproduces the Go function Felix 2.0.x calls (built with Go 1.7):
  * strconv.ParseInt/ParseUint/ParseFloat/Atoi, net.ParseIP, net/url.Parse, exec.LookPath.

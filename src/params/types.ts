@@ -1,5 +1,5 @@
 /**
- * The vocabulary of Felix parameters (felix-2.0-config.md §1–§2), as typed data.
+ * The vocabulary of Felix parameters (docs/reference/felix-2.0-config.md §1–§2), as typed data.
  * A registry is a list of ParamDef for one Felix version.
  */
 

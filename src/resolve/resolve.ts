@@ -1,6 +1,6 @@
 /**
  * The resolver: one pure function reproducing Felix 2.0.4's configuration merge
- * (felix-2.0-config.md §4 and §5), quirks included. Raw entries and the registry in;
+ * (docs/reference/felix-2.0-config.md §4 and §5), quirks included. Raw entries and the registry in;
  * effective values, sources, origins, shadowed values, diagnostics and the fatal error out.
  *
  * It simulates Felix's own loop (config.resolve in config_params.go) pass by pass rather
@@ -111,7 +111,7 @@ export function resolveFelixConfig(input: ResolveInput): Resolution {
     for (const [layer, entries] of layers) {
       const source = RANK[layer]
       for (const e of entries) {
-        // §4: the precedence check looks the key up as spelt in this layer...
+        // §4.6: the precedence check looks the key up as spelt in this layer...
         const current = nameToSource.get(e.key) ?? 0
         const o = classify(e)
         const param = paramOf(e.key)
@@ -372,7 +372,7 @@ function buildResolution(a: BuildArgs): Resolution {
         diag({severity: winner === e ? 'error' : 'warning', code: 'invalid-value', param: p.name, layer: e.layer, origin: e.origin, message: `${o.message} (in ${LAYER_WORDS[e.layer]}): Felix replaces it with the default`, hint: `fix or remove ${describeEntry(e)}`})
       }
     }
-    // §4: a non-canonical spelling in the file or etcd overrides higher layers.
+    // §4.6: a non-canonical spelling in the file or etcd overrides higher layers.
     if (winner && winner.key !== p.name && winner.layer !== 'env') {
       const higher = entries.filter((e) => RANK[e.layer] > RANK[winner.layer] && a.classify(e).kind !== 'local-ignored')
       diag({

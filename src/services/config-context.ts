@@ -15,11 +15,12 @@ import {realFileProbe} from '../params/kinds.js'
 import {FileProbe, Registry} from '../params/types.js'
 import {DatastoreLayerInput, FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Resolution} from '../resolve/types.js'
-import type {ConfigTree, Datastore, DatastoreConnection} from '../datastore/types.js'
+import type {ConfigTree, Datastore} from '../datastore/types.js'
+import {ConnectionOrigin, ConnectionSources, Sourced, SourcedConnection, needsCalicoctl, pickConnectionPart, readCalicoctlSettings} from '../datastore/calicoctl-settings.js'
 import {withFelixProcess, type FelixProcessInput} from './felix-process.js'
 
 export const DEFAULT_CONFIG_FILE = '/etc/calico/felix.cfg'
-/** §3: Felix 2.0 reads etcd through the v2 API; etcd 3.4 keeps the v2 and v3 key spaces apart. */
+/** docs/reference/felix-2.0-config.md §3.5: Felix 2.0 reads etcd through the v2 API; etcd 3.4 keeps the v2 and v3 key spaces apart. */
 export const V3_NOTE = 'note: Felix 2.0 reads etcd through the v2 API; these are the keys in the v3 store (--datastore-type etcdv3), which Felix itself does not see'
 /** Largest local file felixctl will read as a config or env file: Felix's own files are tiny. */
 export const MAX_LOCAL_FILE_BYTES = 64 * 1024 * 1024
@@ -46,6 +47,8 @@ export interface DatastoreOptions {
   etcdCaFile?: string
   etcdCertFile?: string
   etcdKeyFile?: string
+  /** --calicoctl-config: calicoctl's own settings file (default /etc/calico/calicoctl.cfg, read only where Felix's settings are absent). */
+  calicoctlConfig?: string
   timeoutMs?: number
   /** Show env and file layers when the datastore cannot be reached. */
   allowPartial?: boolean
@@ -65,7 +68,7 @@ export interface ConfigContextOptions extends LocalSourceOptions, DatastoreOptio
   noLocal?: boolean
 }
 
-/** Which host directory was evaluated, and why (contracts: Hosts). */
+/** Which host directory was evaluated, and why (docs/reference/contracts.md §4). */
 export interface HostSelection {
   /** The kernel hostname evaluated: --host, or this machine's. */
   kernelHostname: string
@@ -144,7 +147,7 @@ export function readLocalLayers(options: LocalSourceOptions): LocalLayers {
       content = readLocalFile(path, 'config file')
     } catch (error) {
       if (error instanceof LocalIoError && /no such file/.test(error.message)) {
-        // §3: a missing default file is no file; a file named explicitly (-c or FELIXCTL_CONFIG_FILE)
+        // felix-2.0-config.md §3.2: a missing default file is no file; a file named explicitly (-c or FELIXCTL_CONFIG_FILE)
         // must exist (exit 6), unless the command is about to create it.
         if (options.configFile !== undefined && !options.configFileMayBeMissing) {
           throw new LocalIoError(`config file ${path} does not exist (named with -c/--config-file or FELIXCTL_CONFIG_FILE)`, {
@@ -189,6 +192,7 @@ export function selectionFlags(o: ConfigContextOptions, host: string | null | un
   add('--etcd-ca-file', o.etcdCaFile)
   add('--etcd-cert-file', o.etcdCertFile)
   add('--etcd-key-file', o.etcdKeyFile)
+  add('--calicoctl-config', o.calicoctlConfig)
   return out.length ? ` ${out.join(' ')}` : ''
 }
 
@@ -196,26 +200,65 @@ function shellWord(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`
 }
 
-/** Where felixctl connects: Felix's own settings from env + file, overridden by felixctl's flags. */
-export function connectionFor(resolution: Resolution, options: DatastoreOptions): DatastoreConnection {
+/** Where felixctl connects: one place for the precedence (docs/architecture.md, "Where felixctl connects"). */
+export async function connectionFor(resolution: Resolution, options: DatastoreOptions & Pick<LocalSourceOptions, 'processEnv'>): Promise<SourcedConnection> {
   const felixType = resolution.datastore.type
   const type = options.datastoreType ?? (felixType === 'kubernetes' ? 'kubernetes' : 'etcdv2')
-  const endpoints = options.etcdEndpoints?.length ? options.etcdEndpoints : resolution.datastore.endpoints
-  const nonEmpty = (s?: string) => (s ? s : undefined)
+  const env = options.processEnv ?? process.env
+  // A flag and its FELIXCTL_ variable reach felixctl as one value (oclif): the variable is named when it holds that value.
+  const explicit = <T>(value: T | undefined, flag: string, envName: string, same: (v: T, text: string) => boolean): Sourced<T> | undefined => {
+    if (value === undefined) return undefined
+    const text = env[envName]
+    return {value, origin: text !== undefined && same(value, text) ? {source: 'felixctl-env', name: envName} : {source: 'flag', name: flag}}
+  }
+  const sameList = (v: string[], text: string) => v.join(',') === text.split(',').map((s) => s.trim()).filter(Boolean).join(',')
+  const sameText = (v: string, text: string) => v === text
+  const felixParam = (name: string) => {
+    const p = resolution.params.find((q) => q.name === name)
+    if (!p || (p.source !== 'env' && p.source !== 'file')) return undefined
+    return {value: p.value, origin: {source: 'felix', name: p.origin.name ?? p.name, path: p.origin.path, line: p.origin.line} as ConnectionOrigin}
+  }
+  const felixEndpoints = ['EtcdEndpoints', 'EtcdAddr', 'EtcdScheme'].map(felixParam).find((p) => p !== undefined && (!Array.isArray(p.value) || p.value.length > 0))
+    ?? ['EtcdAddr', 'EtcdScheme', 'EtcdEndpoints'].map(felixParam).find((p) => p !== undefined)
+  const felixFile = (name: string): Sourced<string> | undefined => {
+    const p = felixParam(name)
+    return p && {value: String(p.value), origin: p.origin}
+  }
+  const parts = {
+    endpoints: {
+      flag: explicit(options.etcdEndpoints?.length ? options.etcdEndpoints : undefined, '--etcd-endpoints', 'FELIXCTL_ETCD_ENDPOINTS', sameList),
+      felix: felixEndpoints && {value: resolution.datastore.endpoints, origin: felixEndpoints.origin},
+      fallback: {value: resolution.datastore.endpoints, origin: {source: 'default', name: 'EtcdScheme://EtcdAddr'}} as Sourced<string[]>,
+    },
+    caFile: {flag: explicit(options.etcdCaFile, '--etcd-ca-file', 'FELIXCTL_ETCD_CA_FILE', sameText), felix: felixFile('EtcdCaFile'), fallback: null},
+    certFile: {flag: explicit(options.etcdCertFile, '--etcd-cert-file', 'FELIXCTL_ETCD_CERT_FILE', sameText), felix: felixFile('EtcdCertFile'), fallback: null},
+    keyFile: {flag: explicit(options.etcdKeyFile, '--etcd-key-file', 'FELIXCTL_ETCD_KEY_FILE', sameText), felix: felixFile('EtcdKeyFile'), fallback: null},
+  }
+  // calicoctl's own settings only where neither a flag nor Felix gives a part, and only for etcd.
+  const calicoctl = type !== 'kubernetes' && options.snapshot === undefined && needsCalicoctl(parts) ? await readCalicoctlSettings(options.calicoctlConfig, env) : null
+  const sources: ConnectionSources = {
+    endpoints: pickConnectionPart({...parts.endpoints, calicoctl: calicoctl?.endpoints})!,
+    caFile: pickConnectionPart({...parts.caFile, calicoctl: calicoctl?.caFile}),
+    certFile: pickConnectionPart({...parts.certFile, calicoctl: calicoctl?.certFile}),
+    keyFile: pickConnectionPart({...parts.keyFile, calicoctl: calicoctl?.keyFile}),
+  }
+  const nonEmpty = (s?: Sourced<string> | null) => (s?.value ? s.value : undefined)
   return {
     type,
-    endpoints,
-    caFile: nonEmpty(options.etcdCaFile ?? resolution.datastore.caFile),
-    certFile: nonEmpty(options.etcdCertFile ?? resolution.datastore.certFile),
-    keyFile: nonEmpty(options.etcdKeyFile ?? resolution.datastore.keyFile),
+    endpoints: sources.endpoints.value,
+    caFile: nonEmpty(sources.caFile),
+    certFile: nonEmpty(sources.certFile),
+    keyFile: nonEmpty(sources.keyFile),
     timeoutMs: options.timeoutMs ?? 5000,
+    sources,
+    notes: calicoctl?.notes ?? [],
   }
 }
 
-export async function openConfiguredDatastore(resolution: Resolution, options: DatastoreOptions): Promise<Datastore> {
+export async function openConfiguredDatastore(resolution: Resolution, options: DatastoreOptions & Pick<LocalSourceOptions, 'processEnv'>): Promise<Datastore> {
   const {openDatastore} = await import('../datastore/index.js')
   if (options.snapshot !== undefined) return openDatastore({type: 'snapshot', path: options.snapshot})
-  return openDatastore(connectionFor(resolution, options))
+  return openDatastore(await connectionFor(resolution, options))
 }
 
 export function kernelHostnameFrom(host: string | undefined): string {
@@ -239,7 +282,7 @@ export function resolveWith(ctx: ConfigContext, changes: {env?: RawEntry[]; file
   return resolveFelixConfig({registry: ctx.registry, kernelHostname: ctx.kernelHostname, env: changes.env ?? ctx.local.env, file: changes.file ?? ctx.local.file, datastore, probe})
 }
 
-/** The local view: env and file read, and resolved alone — what Felix connects with (§5.4). */
+/** The local view: env and file read, and resolved alone — what Felix connects with (felix-2.0-config.md §5.4). */
 export function resolveLocal(options: ConfigContextOptions) {
   const registry = getRegistry(options.felixVersion)
   // --host still decides when given; else the process's UTS namespace, else this machine's.
@@ -278,7 +321,7 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
     let ds: Datastore | undefined
     try {
       ds = await openConfiguredDatastore(localOnly, options)
-      // Only the directories this host's Felix reads (§3): global, and its own per-host one
+      // Only the directories this host's Felix reads (felix-2.0-config.md §3.3): global, and its own per-host one
       // (every host's when FelixHostname resolves to "").
       const tree = await ds.readConfig(options.readAllHosts ? undefined : {host: options.noLocal ? kernelHostname : localOnly.host})
       datastoreRead = {kind: ds.kind, endpoints: [...ds.endpoints], ready: tree.ready, tree}

@@ -109,7 +109,7 @@ export interface HostKv {
 /**
  * A key a host directory (or the global directory) itself holds for a compared parameter.
  * Reported for a host whose Felix would not start: after a datastore-stage failure Felix
- * reports the values of its last successful pass (felix-2.0-config.md §5), so the effective
+ * reports the values of its last successful pass (docs/reference/felix-2.0-config.md §5.7), so the effective
  * values alone would make such a host look as if its directory set nothing.
  */
 export interface OwnSetting {

@@ -6,7 +6,7 @@
  * directory) is converted key by key with Felix 2.0's rules (spelling-insensitive, parsed as
  * Felix parsed, invalid values and fatal ones classified); the fleet evaluator then says, per
  * host, whether Felix 2.0 really used the host's value (a global key spelt non-canonically
- * overrides every host, §4). calico-upgrade's own outcome for each key is computed next to
+ * overrides every host, docs/reference/felix-2.0-config.md §4.6). calico-upgrade's own outcome for each key is computed next to
  * felixctl's, so every difference is named in the report.
  */
 import {NotFoundError} from '../errors.js'

@@ -217,7 +217,7 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     const canonicalKey = options.layer === 'global' ? globalKey(name) : hostKey(host, name)
     const dir = canonicalKey.slice(0, canonicalKey.lastIndexOf('/') + 1)
     const kvs: Kv[] = [...(ctx.datastoreRead.tree?.kvs ?? [])]
-    // Every spelling of this parameter in the directory (§4: non-canonical ones override).
+    // Every spelling of this parameter in the directory (docs/reference/felix-2.0-config.md §4.6: non-canonical ones override).
     const spellings = kvs.filter((kv) => kv.key.startsWith(dir) && !kv.key.slice(dir.length).includes('/') && goToLower(kv.key.slice(dir.length)) === goToLower(name))
     // unset NAME removes the key spelt exactly NAME when there is one (a misspelt key can be removed).
     const exact = options.op === 'unset' ? spellings.find((kv) => kv.key === dir + options.name) : undefined

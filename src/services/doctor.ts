@@ -123,7 +123,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     await part<DatastoreStatusResult>(
       'datastore',
       // Felix would stop before connecting (a broken felix.cfg): the context did not read etcd, so look here.
-      () => shared((c) => datastoreStatusOfContext(c, options, elapsedMs)) ?? datastoreStatus(options),
+      async () => (await shared((c) => datastoreStatusOfContext(c, options, elapsedMs))) ?? datastoreStatus(options),
       (r) => r.exitCode,
       (r) => {
         const out: DoctorFinding[] = []

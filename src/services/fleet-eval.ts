@@ -3,7 +3,7 @@
  *
  * A full resolveFelixConfig per host is exact but costs ~30 µs plus one did-you-mean per
  * unknown global key, which at 10,000 hosts dominates a fleet read. The fast path rests on
- * one property of the resolver (felix-2.0-config.md §4): with the env, file and global
+ * one property of the resolver (docs/reference/felix-2.0-config.md §4): with the env, file and global
  * layers fixed, a host's per-host entries for parameter P only change P's result — the
  * precedence map is keyed by P's spellings and P's canonical name, which no other
  * parameter shares — unless something is fatal (a fatal value stops the pass for every

@@ -1,6 +1,6 @@
 /**
  * `openstack check`: every way the four files break the seed page's requirements,
- * judged as the OpenStack services read them (reference openstack.md §1-§2).
+ * judged as the OpenStack services read them (docs/reference/openstack.md §1-§2).
  */
 import {existsSync} from 'node:fs'
 import {LocalIoError} from '../errors.js'
@@ -20,7 +20,7 @@ export interface OpenStackCheckOptions {
 
 export type Severity = 'error' | 'warning' | 'info'
 
-/** contracts.md's problem shape, plus the flat file/section/line/fix the issue asks for. */
+/** docs/reference/contracts.md §3's problem shape, plus the flat file/section/line/fix the issue asks for. */
 export interface OpenStackFinding {
   severity: Severity
   code: string

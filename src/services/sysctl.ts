@@ -1,5 +1,5 @@
 /**
- * `sysctl check` and `sysctl apply` for the conntrack table (issue 6, host-sysctl.md).
+ * `sysctl check` and `sysctl apply` for the conntrack table (issue 6, docs/reference/host-sysctl.md).
  *
  * Everything is read through a SysctlTree rooted at `/` or at `--root DIR`; paths in
  * results are paths inside that tree ("/etc/sysctl.conf"), errors name the real file.
@@ -36,7 +36,7 @@ const PROC_DIR = '/proc/sys/net/netfilter'
 const USAGE_WARN_PERCENT = 80
 const BYTES_PER_ENTRY = 300
 
-/** host-sysctl.md: priority order; /lib only when it is not the same directory as /usr/lib. */
+/** host-sysctl.md §2.1: priority order; /lib only when it is not the same directory as /usr/lib. */
 const CONF_DIR_BASES = ['/etc', '/run', '/usr/local/lib', '/usr/lib', '/lib']
 /** Modules that are nf_conntrack or pull it in as a dependency when loaded at boot. */
 const CONNTRACK_MODULES = new Set(['nf_conntrack', 'nf_conntrack_ipv4', 'nf_conntrack_ipv6', 'xt_conntrack', 'nf_nat'])

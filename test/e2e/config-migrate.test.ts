@@ -16,7 +16,7 @@ import {validateV3Resource, V3Resource} from '../../src/params/v3-convert.js'
 const KEYS: Record<string, string> = {
   '/calico/v1/Ready': 'true',
   '/calico/v1/config/LogSeverityFile': 'INFO',
-  // Spelt non-canonically: Felix 2.0 uses it, and it overrides every host's LogSeverityScreen (§4).
+  // Spelt non-canonically: Felix 2.0 uses it, and it overrides every host's LogSeverityScreen (docs/reference/felix-2.0-config.md §4.6).
   '/calico/v1/config/logseverityscreen': 'WARNING',
   '/calico/v1/config/LogSeveritySys': 'CRITICAL',
   '/calico/v1/config/IpInIpMtu': '1400',

@@ -304,8 +304,8 @@ describe('documented examples run as written', () => {
             LANG: 'C.UTF-8',
             FELIXCTL_REPO_CLI: CLI,
           }
-          // contracts.md: examples never rely on an etcd at 127.0.0.1:2379; they say $ETCD and the test starts one.
-          assert.doesNotMatch(ex.command, LOCAL_ETCD, 'an example must not rely on an etcd at 127.0.0.1:2379 (contracts.md): write --etcd-endpoints "$ETCD" instead')
+          // docs/reference/contracts.md §1: examples never rely on an etcd at 127.0.0.1:2379; they say $ETCD and the test starts one.
+          assert.doesNotMatch(ex.command, LOCAL_ETCD, 'an example must not rely on an etcd at 127.0.0.1:2379 (contracts.md §1): write --etcd-endpoints "$ETCD" instead')
           if (/\$\{?ETCD/.test(ex.command)) {
             const url = await etcdUrl()
             if (url === null) {

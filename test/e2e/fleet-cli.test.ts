@@ -29,7 +29,7 @@ before(() => {
   writeFileSync(snap, JSON.stringify(FLEET))
   fatalSnap = join(dir, 'fatal.json')
   // node-b: Felix would not start (BOGUS is not DROP|RETURN|ACCEPT, a D parameter). After that datastore-stage
-  // failure Felix reports the global pass's values (§5), so only its own directory shows what it sets.
+  // failure Felix reports the global pass's values (docs/reference/felix-2.0-config.md §5.7), so only its own directory shows what it sets.
   writeFileSync(fatalSnap, JSON.stringify({...FLEET, '/calico/v1/host/node-b/config/DefaultEndpointToHostAction': 'BOGUS'}))
   // The global layer itself fatal (0x1 has one bit set; a mark needs two): every host is fatal too.
   globalFatalSnap = join(dir, 'global-fatal.json')

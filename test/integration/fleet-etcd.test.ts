@@ -1,6 +1,6 @@
 /**
  * Fleet views against a real etcd (one per file), v2 and v3 key spaces, on a small fleet
- * whose results are computed by hand below (felix-2.0-config.md §3–§5).
+ * whose results are computed by hand below (docs/reference/felix-2.0-config.md §3–§5).
  *
  *   global:  LogSeverityFile=INFO  IpInIpMtu=1400  InterfacePrefix=cali  logseverityscreen=WARNING (spelt
  *            non-canonically: §4, it overrides every higher layer that spells it LogSeverityScreen)

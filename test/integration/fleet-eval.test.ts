@@ -163,7 +163,7 @@ describe('fleet evaluator: fast path = full resolver', () => {
     assert.deepEqual(h6.cells[i], {name: 'IpInIpTunnelAddr', value: '192.168.0.6', raw: '192.168.0.6', source: 'host', origin: {type: 'etcd', key: '/calico/v1/host/h6/config/IpInIpTunnelAddr'}})
   })
 
-  test('DatastoreType in a host directory feeds Validate (§5.6): the full resolver decides', () => {
+  test('DatastoreType in a host directory feeds Validate (docs/reference/felix-2.0-config.md §5.6): the full resolver decides', () => {
     // Global says kubernetes; env empties EtcdAddr; h0 switches back to etcdv2 -> "EtcdEndpoints and EtcdAddr both missing".
     const {globalKvs, byHost} = groupFleetKvs([
       {key: '/calico/v1/config/DatastoreType', value: 'kubernetes'},

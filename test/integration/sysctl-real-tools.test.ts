@@ -193,7 +193,7 @@ describe('sysctl check agrees with procps and systemd-sysctl', {skip}, () => {
     })
   }
 
-  test('the boot-vs-sysctl --system disagreement of host-sysctl.md, on the real tools', () => {
+  test('the boot-vs-sysctl --system disagreement of docs/reference/host-sysctl.md §2.4, on the real tools', () => {
     const root = mkdtempSync(join(tmpdir(), 'felixctl-sysctl-real-'))
     roots.push(root)
     const put = (p: string, c: string) => {

@@ -8,7 +8,7 @@ import {LocalIoError} from '../../src/errors.js'
 
 const v = (name: string, value: string): EnvVar => ({name, value, origin: {type: 'env', name}})
 
-describe('env layer: FELIX_ variables (reference §3)', () => {
+describe('env layer: FELIX_ variables (docs/reference/felix-2.0-config.md §3.1)', () => {
   const rows: Array<[string, EnvVar[], Array<[string, string, string]>]> = [
     ['prefix matched case-insensitively, key lower-cased', [v('FELIX_LogSeverityFile', 'DEBUG'), v('felix_ETCDADDR', 'h:1')], [['logseverityfile', 'DEBUG', 'FELIX_LogSeverityFile'], ['etcdaddr', 'h:1', 'felix_ETCDADDR']]],
     ['other variables ignored', [v('PATH', '/bin'), v('FELIXHOSTNAME', 'x'), v('XFELIX_A', '1')], []],

@@ -14,7 +14,7 @@ function read(input: string | Buffer): Record<string, string> | {failLine: numbe
   return Object.fromEntries(r.entries.map((e) => [e.key, e.raw]))
 }
 
-// One row per rule of reference §3 (go-ini v1.24), expected values written from the rules.
+// One row per rule of docs/reference/felix-2.0-config.md §3.2 (go-ini v1.24), expected values written from the rules.
 const valueRules: Array<[string, string, Record<string, string>]> = [
   ['= delimiter', 'A=1\n', {A: '1'}],
   [': delimiter', 'A: 1\n', {A: '1'}],

@@ -62,7 +62,7 @@ const reversed = (n: number) => identity(n).reverse()
 function comparable(r: Resolution) {
   const ambiguous = new Set(r.params.filter((p) => p.ambiguous).map((p) => p.name))
   const sortBy = <T>(xs: T[], key: (x: T) => string) => [...xs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
-  // With FelixHostname "" every host's keys are merged (§3): when two hosts hold the same key with
+  // With FelixHostname "" every host's keys are merged (docs/reference/felix-2.0-config.md §3.3): when two hosts hold the same key with
   // the same value, which one is named as the origin follows the listing order (etcd lists sorted).
   // The values must still agree; origins are compared only when one host directory applies.
   const merged = r.host === ''

@@ -5,7 +5,7 @@ import {
   replaceOsloValue, serializeOsloIni,
 } from '../../src/formats/oslo-ini.js'
 
-// One row per rule of reference openstack.md §1: what oslo.config reads from a file.
+// One row per rule of docs/reference/openstack.md §1: what oslo.config reads from a file.
 const readRows: {name: string; text: string; section: string; key: string; want: string | undefined; count?: number}[] = [
   {name: 'plain key = value', text: '[DEFAULT]\ncore_plugin = ml2\n', section: 'DEFAULT', key: 'core_plugin', want: 'ml2'},
   {name: 'colon separator', text: '[DEFAULT]\ncore_plugin: ml2\n', section: 'DEFAULT', key: 'core_plugin', want: 'ml2'},

@@ -21,7 +21,7 @@ import type {FileProbe} from '../../src/params/types.js'
 const NOTHING: FileProbe = {exists: () => false, isExecutable: () => false, felixDir: '/nonexistent', pathEnv: ''}
 
 /**
- * §1's table, written out independently of src/params/felix-2.0.ts:
+ * docs/reference/felix-2.0-config.md §1.1's table, written out independently of src/params/felix-2.0.ts:
  * name, kind label, default, flags (L = local-only, NZ = non-zero, D = die-on-fail).
  */
 const SECTION_1: [string, string, string, string][] = [
@@ -157,7 +157,7 @@ describe('defaults', () => {
   }
 })
 
-describe('seed page notes (§1 "Where the seed page is wrong or silent")', () => {
+describe('seed page notes (§1.2)', () => {
   const reg = getRegistry()
   const note = (name: string) => requireParam(reg, name).seedPage ?? {}
   test('DataplaneDriver row describes DatastoreType', () => assert.match(note('DataplaneDriver').wrong ?? '', /DatastoreType/))

@@ -1,5 +1,5 @@
 /**
- * The resolver against felix-2.0-config.md §2–§5, one row per rule.
+ * The resolver against docs/reference/felix-2.0-config.md §2–§5, one row per rule.
  * Expected values are written from the reference's text, not from the code.
  */
 import {describe, test} from 'node:test'

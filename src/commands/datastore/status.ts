@@ -7,7 +7,7 @@ import {datastoreStatus} from '../../services/datastore.js'
 
 export default class DatastoreStatus extends FelixctlCommand {
   static override summary = 'Show where Felix\'s datastore is, whether it answers, its Ready flag, and how many hosts have config.'
-  static override description = 'Connects the way Felix would (DatastoreType, EtcdEndpoints or EtcdScheme://EtcdAddr, TLS files from the env and file layers) unless overridden. Exit 5 when etcd cannot be reached.'
+  static override description = "Connects the way Felix would (DatastoreType, EtcdEndpoints or EtcdScheme://EtcdAddr, TLS files from the env and file layers) unless overridden; where Felix sets none, calicoctl's own settings (/etc/calico/calicoctl.cfg, else ETCD_ENDPOINTS, ETCD_CA_CERT_FILE, ETCD_CERT_FILE, ETCD_KEY_FILE). Shows where each part of the connection came from. Exit 5 when etcd cannot be reached."
   static override examples = [
     {description: 'Status of a snapshot (offline)', command: '<%= config.bin %> <%= command.id %> --snapshot examples/snapshot.json'},
     {description: 'A specific etcd ($ETCD: its URL), as JSON, giving up after 2 seconds', command: '<%= config.bin %> <%= command.id %> --etcd-endpoints $ETCD --etcd-timeout 2s -o json'},
