@@ -167,7 +167,7 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
   if (options.snapshot !== undefined) {
     throw new UsageError('config watch follows a live etcd: a snapshot does not change', {hint: 'give --etcd-endpoints (or the etcd settings of felix.cfg) instead of --snapshot'})
   }
-  // Where Felix on this machine would connect (§5.4): the local env and file decide.
+  // Where Felix on this machine would connect (docs/reference/felix-2.0-config.md §5.4): the local env and file decide.
   const localOnly = resolveFelixConfig({registry, kernelHostname: 'localhost', env: local.env, file: local.file, datastore: {state: 'unavailable', reason: 'not read yet'}, probe})
   if ((options.datastoreType ?? localOnly.datastore.type) === 'kubernetes') {
     throw new UsageError('with DatastoreType kubernetes Felix 2.0 reads no configuration from etcd: there is nothing to watch', {hint: 'give --datastore-type etcdv2 (what Felix 2.0 reads) or etcdv3'})
