@@ -21,6 +21,7 @@ import {TlsMaterial, loadTlsMaterial} from './tls.js'
 import {endpointsOf} from './endpoints.js'
 import {conflictError, failureReason} from './failures.js'
 import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
+import {WatchChange, WatchHandlers, WatchHistoryLost, isWatchedKey, pause, retryDelayMs} from './watch.js'
 
 interface V2Node {
   key?: string
@@ -39,6 +40,20 @@ interface V2Body {
   message?: string
   cause?: string
   index?: number
+}
+
+/** A watch's long poll is asked again after this long without an event (a silently dead connection ends too). */
+const V2_POLL_MS = 60_000
+
+/** The changes one v2 watch event makes to the config directories and the Ready flag. */
+function v2Changes(json: V2Body, index: number): WatchChange[] {
+  const node = json.node
+  if (!node?.key) return []
+  const revision = String(index)
+  const deleted = json.action === 'delete' || json.action === 'compareAndDelete' || json.action === 'expire'
+  if (node.dir) return deleted && mayHoldConfig(node.key) ? [{key: node.key, value: null, revision, dir: true}] : []
+  if (!isWatchedKey(node.key)) return []
+  return [{key: node.key, value: deleted ? null : node.value ?? '', revision}]
 }
 
 function keyPath(key: string): string {
@@ -277,6 +292,61 @@ export class EtcdV2Datastore implements Datastore {
       }
     }
     return conflictError(key, ifRevision, current)
+  }
+
+  /**
+   * Follow /calico/v1 with long polls (`wait=true&recursive=true&waitIndex=N`), one event per
+   * answer, keeping only config keys, the Ready flag and the deletion of a directory that held
+   * them (what a v2 recursive watch on /calico/v1/host also sees, workloads, is dropped unread).
+   * Every answer moves the index on, kept or not. A failed poll is tried again from the same
+   * index, at the next endpoint, after a pause; an answer "event index cleared" (errorCode 401:
+   * etcd keeps the last 1000 events) is WatchHistoryLost. Ends when `signal` aborts.
+   */
+  async watchConfig(fromRevision: string, handlers: WatchHandlers, signal: AbortSignal): Promise<void> {
+    let next = Number(fromRevision)
+    let failures = 0
+    let index = this.preferred
+    while (!signal.aborted) {
+      const base = this.urls[index]
+      let res: HttpResponse
+      try {
+        res = await httpRequest(new URL(`${keyPath('/calico/v1')}?wait=true&recursive=true&waitIndex=${next}`, base), 'GET', this.tls, V2_POLL_MS, undefined, undefined, signal)
+      } catch (error) {
+        if (signal.aborted) return
+        // A quiet poll that reached its time limit on a healthy connection: ask again.
+        if (failures === 0 && error instanceof AttemptError && /^timed out/.test(error.reason)) continue
+        failures++
+        handlers.onRetry?.(`${base.href}: ${failureReason(error)}`, String(next), failures)
+        index = (index + 1) % this.urls.length
+        await pause(retryDelayMs(failures), signal)
+        continue
+      }
+      const json = safeJson(res.body)
+      if (res.status === 400 && json?.errorCode === 401) {
+        throw new WatchHistoryLost('index-cleared', String(next), `etcd at ${base.href} no longer holds index ${next}: ${json.message ?? 'event index cleared'}${json.cause ? ` (${json.cause})` : ''}`)
+      }
+      // An empty answer: etcd ended the poll without an event. Ask again.
+      if (res.status === 200 && res.body.trim() === '') continue
+      if (res.status !== 200 || !json?.node) {
+        if (res.status >= 500) {
+          failures++
+          handlers.onRetry?.(`${base.href}: HTTP ${res.status}${json?.message ? ` ${json.message}` : ''}`, String(next), failures)
+          index = (index + 1) % this.urls.length
+          await pause(retryDelayMs(failures), signal)
+          continue
+        }
+        throw unexpected(base, res, json ?? {}, 'watch /calico/v1')
+      }
+      if (failures > 0) {
+        failures = 0
+        handlers.onResumed?.(base.href, String(next))
+      }
+      this.preferred = index
+      const modified = json.node.modifiedIndex ?? Number(headerIndex(res, json) ?? next)
+      next = Math.max(next, modified + 1)
+      const changes = v2Changes(json, modified)
+      if (changes.length) handlers.onChanges(changes)
+    }
   }
 
   async close(): Promise<void> {

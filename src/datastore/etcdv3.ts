@@ -14,7 +14,7 @@
  * in the order given and the whole operation is bounded by our own deadline (a gRPC
  * deadline on each call plus a timer that wins the race if gRPC does not honour it).
  */
-import type {Etcd3, IKeyValue, IOptions, IRangeResponse, ITxnResponse} from 'etcd3'
+import type {Etcd3, IKeyValue, IOptions, IRangeResponse, ITxnResponse, IWatchResponse, Watcher} from 'etcd3'
 import {DatastoreError, WriteRefusedError} from '../errors.js'
 import {isConfigKey} from './snapshot.js'
 import {AttemptError, withFailover} from './failover.js'
@@ -24,6 +24,10 @@ import {TlsMaterial, loadTlsMaterial} from './tls.js'
 import {endpointsOf} from './endpoints.js'
 import {conflictError, failureReason, isFelixctlError, tlsReason} from './failures.js'
 import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
+import {WatchChange, WatchHandlers, WatchHistoryLost, isWatchedKey, pause, retryDelayMs} from './watch.js'
+
+/** How one watch stream ended. */
+type WatchEnd = {kind: 'aborted'} | {kind: 'failed'; reason: string} | {kind: 'canceled'; reason: string}
 
 type Etcd3Module = typeof import('etcd3')
 type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>
@@ -255,6 +259,7 @@ export class EtcdV3Datastore implements Datastore {
     ])
     return this.read('Txn', message, (answer): ConfigTree => {
       // Every host directory (a key under /calico/v1/host/<h>/), with or without config keys: unscoped reads only.
+      // The decoder shows every key to the filter (workload keys too), before it decodes any value.
       const hostDirs = scope?.host ? undefined : new Set<string>()
       const keep = (key: string): boolean => {
         if (hostDirs && key.startsWith(HOST_PREFIX)) {
@@ -325,6 +330,115 @@ export class EtcdV3Datastore implements Datastore {
       const current = range?.kvs?.[0] ? toKv(range.kvs[0]) : null
       throw conflictError(key, ifRevision as string, current)
     })
+  }
+
+  /**
+   * Follow the config directories and the Ready flag: ONE watch stream on the key range
+   * [/calico/v1/Ready, /calico/v1/host0) — which holds /calico/v1/Ready, /calico/v1/config/ and
+   * /calico/v1/host/ ("R" < "c" < "h"), so every event comes in revision order — keeping only
+   * config keys and the flag (workload keys under /calico/v1/host/ are dropped unread).
+   *
+   * etcd3's own resumption is not used: it restarts from the last response's header revision,
+   * which can pass events not yet delivered. Here a dropped stream is cancelled and a new one
+   * started from the revision after the last event delivered (etcd never splits one revision's
+   * events between responses), at the next endpoint, after a pause. A stream etcd cancels is
+   * checked for compaction (a range read at the revision needed): WatchHistoryLost.
+   */
+  async watchConfig(fromRevision: string, handlers: WatchHandlers, signal: AbortSignal): Promise<void> {
+    // Reads go through the JSON-free gRPC reader; a watch stream is etcd3's.
+    await this.etcd3()
+    let next = BigInt(fromRevision)
+    let failures = 0
+    let index = this.preferred
+    while (!signal.aborted) {
+      const end = await this.watchStream(index, next.toString(), handlers, signal, {
+        delivered: (revision) => {
+          if (revision >= next) next = revision + 1n
+        },
+        connected: () => {
+          if (failures === 0) return
+          failures = 0
+          handlers.onResumed?.(this.endpoints[index], next.toString())
+        },
+      })
+      if (end.kind === 'aborted' || signal.aborted) return
+      if (end.kind === 'canceled') await this.throwIfCompacted(index, next)
+      failures++
+      handlers.onRetry?.(`${this.endpoints[index]}: ${end.reason}`, next.toString(), failures)
+      this.dropClient(index)
+      index = (index + 1) % this.urls.length
+      await pause(retryDelayMs(failures), signal)
+    }
+  }
+
+  /** One watch stream from `from`, until it fails, etcd cancels it, or `signal` aborts. */
+  private watchStream(
+    index: number,
+    from: string,
+    handlers: WatchHandlers,
+    signal: AbortSignal,
+    progress: {delivered(revision: bigint): void; connected(): void},
+  ): Promise<WatchEnd> {
+    return new Promise((resolve) => {
+      let watcher: Watcher
+      try {
+        watcher = this.client(index).watch().inRange({start: Buffer.from(READY_KEY), end: prefixEnd(HOST_PREFIX)}).startRevision(from).watcher()
+      } catch (error) {
+        resolve({kind: 'failed', reason: grpcReason(error, this.timeoutMs).reason})
+        return
+      }
+      let done = false
+      // An endpoint that takes connections and never answers: the stream must be up within the timeout.
+      const connectTimer = setTimeout(() => finish({kind: 'failed', reason: `no watch stream after ${this.timeoutMs} ms`}), this.timeoutMs)
+      const finish = (end: WatchEnd) => {
+        if (done) return
+        done = true
+        clearTimeout(connectTimer)
+        signal.removeEventListener('abort', onAbort)
+        watcher.cancel().catch(() => undefined)
+        resolve(end)
+      }
+      const onAbort = () => finish({kind: 'aborted'})
+      if (signal.aborted) return onAbort()
+      signal.addEventListener('abort', onAbort, {once: true})
+      watcher.on('connected', () => {
+        clearTimeout(connectTimer)
+        if (!done) progress.connected()
+      })
+      watcher.on('data', (res: IWatchResponse) => {
+        if (done) return
+        const changes: WatchChange[] = []
+        let last = -1n
+        for (const ev of res.events) {
+          const revision = BigInt(ev.kv.mod_revision)
+          if (revision > last) last = revision
+          const key = ev.kv.key.toString('utf8')
+          if (!isWatchedKey(key)) continue
+          changes.push({key, value: /^delete$/i.test(String(ev.type)) ? null : ev.kv.value.toString('utf8'), revision: revision.toString()})
+        }
+        // A progress notification (no events) says every event up to its header revision was sent.
+        if (res.events.length === 0 && res.header?.revision !== undefined) last = BigInt(res.header.revision)
+        if (last >= 0n) progress.delivered(last)
+        if (changes.length) handlers.onChanges(changes)
+      })
+      watcher.on('disconnected', (error: unknown) => finish({kind: 'failed', reason: grpcReason(error, this.timeoutMs).reason}))
+      watcher.on('error', (error: unknown) => {
+        const message = String((error as Error)?.message ?? error)
+        finish(/Watcher canceled/i.test(message) ? {kind: 'canceled', reason: message} : {kind: 'failed', reason: grpcReason(error, this.timeoutMs).reason})
+      })
+    })
+  }
+
+  /** etcd cancelled a watch: when the revision it needs was compacted, say so (WatchHistoryLost). */
+  private async throwIfCompacted(index: number, revision: bigint): Promise<void> {
+    let compacted: string | null = null
+    try {
+      await this.attemptAt(index, this.timeoutMs, (client, deadline) => client.kv.range({key: Buffer.from(READY_KEY), revision: revision.toString()}, {deadline}))
+    } catch (error) {
+      const message = String((error as Error)?.message ?? error)
+      if (/compacted/i.test(message)) compacted = message.replace(/^.*?(mvcc: )?required revision/i, 'required revision')
+    }
+    if (compacted !== null) throw new WatchHistoryLost('compacted', revision.toString(), `etcd at ${this.endpoints[index]} no longer holds revision ${revision}: ${compacted}`)
   }
 
   async close(): Promise<void> {

@@ -19,14 +19,28 @@ export interface HttpResponse {
 const MAX_BODY = 512 * 1024 * 1024
 
 /** One HTTP request with a hard deadline: the socket is destroyed when it passes. */
-export function httpRequest(url: URL, method: string, tls: TlsMaterial, timeoutMs: number, body?: string, contentType = 'application/x-www-form-urlencoded'): Promise<HttpResponse> {
+export function httpRequest(
+  url: URL,
+  method: string,
+  tls: TlsMaterial,
+  timeoutMs: number,
+  body?: string,
+  contentType = 'application/x-www-form-urlencoded',
+  signal?: AbortSignal,
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     let settled = false
     const finish = (fn: () => void) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
       fn()
+    }
+    // A watch's long poll (etcdv2.ts) ends when the watch does.
+    const onAbort = () => {
+      finish(() => reject(new AttemptError('aborted', false)))
+      req.destroy()
     }
     const headers: http.OutgoingHttpHeaders = {accept: 'application/json'}
     if (body !== undefined) {
@@ -55,6 +69,10 @@ export function httpRequest(url: URL, method: string, tls: TlsMaterial, timeoutM
       req.destroy()
     }, timeoutMs)
     timer.unref()
+    if (signal) {
+      if (signal.aborted) onAbort()
+      else signal.addEventListener('abort', onAbort, {once: true})
+    }
     req.on('error', (error) => finish(() => reject(new AttemptError(failureReason(error), isTlsFailure(error), error))))
     req.on('response', (res) => {
       const chunks: Buffer[] = []

@@ -2,6 +2,7 @@
  * The one interface behind which every datastore lives (etcd v2, etcd v3, snapshot, kubernetes).
  * Only src/datastore/ imports an etcd client.
  */
+import type {WatchHandlers} from './watch.js'
 
 export type DatastoreKind = 'etcdv2' | 'etcdv3' | 'snapshot' | 'kubernetes'
 
@@ -66,8 +67,11 @@ export interface Datastore {
   get(key: string): Promise<Kv | null>
   put(key: string, value: string, options?: WriteOptions): Promise<WriteResult>
   delete(key: string, options?: WriteOptions): Promise<WriteResult>
+  /** Follow the config directories and the Ready flag (etcd only; see src/datastore/watch.ts). */
+  watchConfig?(fromRevision: string, handlers: WatchHandlers, signal: AbortSignal): Promise<void>
   close(): Promise<void>
 }
+
 
 export interface DatastoreConnection {
   type: 'etcdv2' | 'etcdv3' | 'kubernetes'

@@ -352,8 +352,9 @@ describe('src/ follows docs/architecture.md', () => {
     // The kubernetes check: Felix's DatastoreType (or --datastore-type) is weighed in one place.
     // (Renderers show the resolved DatastoreType; they decide nothing.)
     assert.deepEqual(offenders(/\.datastore\.type\b|\bdatastoreType\s*\?\?/, ['src/services/felix-datastore.ts']).filter((p) => !p.startsWith('src/render/')), [])
-    // The write path (config set|unset) connects for get/put/delete through the same module.
-    assert.deepEqual(offenders(/\bopenConfiguredDatastore\(/, ['src/services/felix-datastore.ts', 'src/services/config-write.ts']), [])
+    // The write path (config set|unset) connects for get/put/delete, and config watch keeps its
+    // connection open, through the same module.
+    assert.deepEqual(offenders(/\bopenConfiguredDatastore\(/, ['src/services/felix-datastore.ts', 'src/services/config-write.ts', 'src/services/config-watch.ts']), [])
   })
 
   test('one prompt module: only src/cli/prompts.ts loads @inquirer/prompts and checks for a terminal', () => {
