@@ -56,7 +56,6 @@ export function hostDirProblem(host: string): string | null {
   if (host === '') return 'it is empty'
   if (host.includes('/')) return 'it contains "/"'
   if (host === '.' || host === '..') return `"${host}" is not a host name`
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(host)) return 'it contains a control character'
   if (/\s/.test(host)) return 'it contains white space'
   return null

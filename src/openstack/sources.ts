@@ -22,8 +22,7 @@ export interface OsloLookup {
 
 /** Read and parse one file; fs errors become LocalIoError (exit 6), parse errors are kept in the result. */
 export function readOsloSource(path: string): OsloSource {
-  let buf: Buffer
-  buf = readRegularFile(path, 'OpenStack config file')
+  const buf = readRegularFile(path, 'OpenStack config file')
   try {
     return {path, doc: parseOsloIni(decodeOsloText(buf))}
   } catch (error) {

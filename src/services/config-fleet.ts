@@ -21,7 +21,7 @@ import {Diagnostic, Fatal} from '../resolve/types.js'
 import {ConfigContextOptions, readLocalLayers} from './config-context.js'
 import {openFelixDatastore, type DatastoreRead} from './felix-datastore.js'
 import {withFelixProcess} from './felix-process.js'
-import {FleetCell, FleetEvaluator, HostEvaluation, sameTypedValue} from './fleet-eval.js'
+import {FleetCell, FleetEvaluator, sameTypedValue} from './fleet-eval.js'
 
 export type {FleetCell, HostEvaluation} from './fleet-eval.js'
 export {sameTypedValue} from './fleet-eval.js'

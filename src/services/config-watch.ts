@@ -21,7 +21,7 @@ import {getRegistry} from '../params/index.js'
 import {realFileProbe} from '../params/kinds.js'
 import {resolveFelixConfig} from '../resolve/resolve.js'
 import {ConfigContextOptions, readLocalLayers} from './config-context.js'
-import {openConfiguredDatastore} from './felix-datastore.js'
+import {openFelixWatch} from './felix-datastore.js'
 import {APPLIED_NOTE, HIDDEN_NOTE, fleetLocalLayers} from './config-fleet.js'
 import {withFelixProcess} from './felix-process.js'
 import {Impact, ImpactOptions, computeImpact} from './impact.js'
@@ -165,14 +165,8 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
   const probe = options.probe ?? realFileProbe()
   const local = readLocalLayers(options)
   for (const w of local.warnings) sink.notice(w)
-  if (options.snapshot !== undefined) {
-    throw new UsageError('config watch follows a live etcd: a snapshot does not change', {hint: 'give --etcd-endpoints (or the etcd settings of felix.cfg) instead of --snapshot'})
-  }
   // Where Felix on this machine would connect (docs/reference/felix-2.0-config.md §5.4): the local env and file decide.
   const localOnly = resolveFelixConfig({registry, kernelHostname: 'localhost', env: local.env, file: local.file, datastore: {state: 'unavailable', reason: 'not read yet'}, probe})
-  if ((options.datastoreType ?? localOnly.datastore.type) === 'kubernetes') {
-    throw new UsageError('with DatastoreType kubernetes Felix 2.0 reads no configuration from etcd: there is nothing to watch', {hint: 'give --datastore-type etcdv2 (what Felix 2.0 reads) or etcdv3'})
-  }
 
   const hosts = options.hosts?.length ? new Set(options.hosts) : null
   const inScope = (key: string) => {
@@ -192,7 +186,7 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
    */
   const hostDirsOf = (tree: ConfigTree): string[] | undefined => (hosts ? [...hosts].sort() : tree.hostDirs)
 
-  const ds: Datastore = await openConfiguredDatastore(localOnly, options)
+  const ds: Datastore = await openFelixWatch(localOnly, options)
   const summary: WatchSummary = {changes: 0, resyncs: 0}
   try {
     if (!ds.watchConfig) throw new UsageError(`config watch needs etcd; the ${ds.kind} datastore cannot be watched`, {hint: 'give --datastore-type etcdv2 or etcdv3'})

@@ -15,7 +15,7 @@
  *
  * It returns the tree, where it was read from, and the warnings for stderr.
  */
-import {DatastoreError} from '../errors.js'
+import {DatastoreError, UsageError} from '../errors.js'
 import {readyProblem} from '../datastore/index.js'
 import type {ConfigTree, Datastore, DatastoreConnection, ReadScope} from '../datastore/types.js'
 import type {Resolution} from '../resolve/types.js'
@@ -201,4 +201,20 @@ export async function snapshotConfigKeys(path: string): Promise<ConfigTree['kvs'
   } finally {
     await ds.close()
   }
+}
+
+/**
+ * `config watch`: the live etcd Felix would connect to, left open for the first read, the watch
+ * and the re-reads after lost history. A snapshot does not change and DatastoreType kubernetes has
+ * no etcd configuration: both are usage errors.
+ */
+export async function openFelixWatch(localOnly: Resolution, options: DatastoreOptions): Promise<Datastore> {
+  if (options.snapshot !== undefined) {
+    throw new UsageError('config watch follows a live etcd: a snapshot does not change', {hint: 'give --etcd-endpoints (or the etcd settings of felix.cfg) instead of --snapshot'})
+  }
+  const conn = await connectionFor(localOnly, options)
+  if (conn.type === 'kubernetes') {
+    throw new UsageError('with DatastoreType kubernetes Felix 2.0 reads no configuration from etcd: there is nothing to watch', {hint: 'give --datastore-type etcdv2 (what Felix 2.0 reads) or etcdv3'})
+  }
+  return openConfiguredDatastore(localOnly, options, conn)
 }

@@ -233,7 +233,7 @@ describe('--pid and --running: a stand-in Felix in its own mount and UTS namespa
       for (const args of cases) {
         const r = await runCli([...args, '--snapshot', snapshot], {cleanEnv: true})
         assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
-        assert.doesNotMatch(r.stderr, /    at /)
+        assert.doesNotMatch(r.stderr, / {4}at /)
       }
       const viaEnv = await runCli(['config', 'list', '--pid', String(pid), '--snapshot', snapshot], {cleanEnv: true, env: {FELIXCTL_CONFIG_FILE: '/x.cfg'}})
       assert.equal(viaEnv.code, 2, viaEnv.stderr)
@@ -249,7 +249,7 @@ describe('--pid and --running: a stand-in Felix in its own mount and UTS namespa
       const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'config', 'list', '--pid', String(pid)], {cwd: REPO_ROOT, encoding: 'utf8', env: {PATH: process.env.PATH, NO_COLOR: '1'}})
       assert.equal(r.status, 6, r.stderr)
       assert.match(r.stderr, new RegExp(`/proc/${pid}/environ: permission denied`))
-      assert.doesNotMatch(r.stderr, /    at /)
+      assert.doesNotMatch(r.stderr, / {4}at /)
     } finally {
       stop(pid)
     }
@@ -264,7 +264,7 @@ describe('--pid and --running: a stand-in Felix in its own mount and UTS namespa
       await stopped(pid)
       assert.equal(r.code, 4, r.stderr)
       assert.match(r.stderr, new RegExp(`no such process: PID ${pid} exited while felixctl read it`))
-      assert.doesNotMatch(r.stderr, /    at /)
+      assert.doesNotMatch(r.stderr, / {4}at /)
       const after = await runCli(['config', 'list', '--pid', String(pid), '--snapshot', snapshot], {cleanEnv: true})
       assert.equal(after.code, 4, after.stderr)
       assert.match(after.stderr, new RegExp(`no such process: PID ${pid}\\n`))
@@ -308,7 +308,7 @@ describe('--pid of a process that has exited (a zombie)', () => {
       const r = await runCli(['config', 'list', '--pid', String(zombie)], {cleanEnv: true})
       assert.equal(r.code, 4, r.stderr)
       assert.match(r.stderr, new RegExp(`no such process: PID ${zombie}`))
-      assert.doesNotMatch(r.stderr, /    at /)
+      assert.doesNotMatch(r.stderr, / {4}at /)
     } finally {
       parent.kill('SIGKILL')
     }

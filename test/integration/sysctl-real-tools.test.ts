@@ -38,7 +38,7 @@ mount --bind "$T/proc/sys/net/netfilter" /proc/sys/net/netfilter
 echo "== procps"
 # procps-ng 4.0.2 writes even with --dry-run (seen here): --pattern keeps it inside the test tree's
 # net/netfilter, and the file gets a marker again before systemd-sysctl runs (which skips writing a value equal to the file's).
-sysctl --system --dry-run --pattern '^net\.netfilter\.' 2>/dev/null | grep '^net.netfilter.nf_conntrack_max =' || true
+sysctl --system --dry-run --pattern '^net\\.netfilter\\.' 2>/dev/null | grep '^net.netfilter.nf_conntrack_max =' || true
 echo x > "$T/proc/sys/net/netfilter/nf_conntrack_max"
 echo "== systemd"
 "$2" --prefix=/net/netfilter 2>/dev/null || true

@@ -7,7 +7,7 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import {RUNS, holds} from '../helpers/fuzz.js'
+import {holds} from '../helpers/fuzz.js'
 import {LocalIoError} from '../../src/errors.js'
 import {envEntries, parseEnvFile, parseProcEnviron} from '../../src/layers/env.js'
 import {parseSnapshot} from '../../src/datastore/snapshot.js'

@@ -4,8 +4,8 @@
  */
 import {strict as assert} from 'node:assert'
 import {describe, test} from 'node:test'
-import {decodeRange, decodeTxnOfRanges, encodeRange, encodeTxnOfRanges} from '../../src/datastore/grpc-read.ts'
-import {isConfigKey} from '../../src/datastore/snapshot.ts'
+import {decodeRange, decodeTxnOfRanges, encodeRange, encodeTxnOfRanges} from '../../src/datastore/grpc-read.js'
+import {isConfigKey} from '../../src/datastore/snapshot.js'
 
 function varint(n: bigint): Buffer {
   const out: number[] = []

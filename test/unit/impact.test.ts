@@ -84,7 +84,7 @@ function apply(kvs: Kv[], c: {op: string; pick: number; host?: number; key: stri
 
 describe('computeImpact = the full resolver on every host, before and after', () => {
   test('random fleets and changes', () => {
-    let counts = {restart: 0, stop: 0, recover: 0, valueChanged: 0, unknownOnly: 0}
+    const counts = {restart: 0, stop: 0, recover: 0, valueChanged: 0, unknownOnly: 0}
     fc.assert(
       fc.property(fleet, (f) => {
         const kvs: Kv[] = f.global.map(([k, v]) => ({key: `/calico/v1/config/${k}`, value: v}))

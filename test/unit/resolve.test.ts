@@ -30,7 +30,7 @@ function run(l: Layers): Resolution {
   let file: FileLayerInput = {state: 'absent'}
   if (l.file && 'failed' in l.file) file = {state: 'failed', path: '/etc/calico/felix.cfg', message: String(l.file.failed), line: Number(l.file.line)}
   else if (l.file) {
-    file = {state: 'loaded', path: '/etc/calico/felix.cfg', entries: Object.entries(l.file).map(([k, v], i) => ({layer: 'file', key: k, raw: v, origin: {type: 'file', path: '/etc/calico/felix.cfg', section: 'global', line: lineOf(k)}}))}
+    file = {state: 'loaded', path: '/etc/calico/felix.cfg', entries: Object.entries(l.file).map(([k, v]) => ({layer: 'file', key: k, raw: v, origin: {type: 'file', path: '/etc/calico/felix.cfg', section: 'global', line: lineOf(k)}}))}
   }
   const kvs = [
     ...Object.entries(l.global ?? {}).map(([k, v]) => ({key: `/calico/v1/config/${k}`, value: v})),

@@ -42,8 +42,8 @@ test('a failing test is listed with its suite path, file and message; exit non-z
   const r = runner(root)
   assert.notEqual(r.status, 0, r.stdout)
   const tail = r.stdout.slice(r.stdout.lastIndexOf('# summary'))
-  assert.match(tail, /# failed tests \(1\):\n#   outer > breaks \(test\/unit\/a\.test\.ts:\d+\): /)
-  assert.match(tail, /# skipped tests \(1\):\n#   later \(test\/unit\/b\.test\.ts:\d+\): unsupported: no xattrs here/)
+  assert.match(tail, /# failed tests \(1\):\n# {3}outer > breaks \(test\/unit\/a\.test\.ts:\d+\): /)
+  assert.match(tail, /# skipped tests \(1\):\n# {3}later \(test\/unit\/b\.test\.ts:\d+\): unsupported: no xattrs here/)
   assert.match(tail, /\n2 passed, 1 failed, 1 skipped\n$/)
 })
 

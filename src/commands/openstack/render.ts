@@ -1,5 +1,4 @@
 import * as Args from '@oclif/core/args'
-import * as Flags from '@oclif/core/flags'
 import {FelixctlCommand} from '../../cli/base.js'
 import {outputFlags} from '../../cli/flags.js'
 import {OUTPUTS, parseOutput} from '../../render/output.js'
