@@ -65,9 +65,11 @@ function readStamp() {
   }
 }
 
-function step(cmd, args, env = {}) {
-  const r = spawnSync(cmd, args, {stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT, env: {...process.env, ...env}})
+function step(cmd, args, env = {}, {quiet = false} = {}) {
+  // quiet: stderr is shown only when the step fails (the code-cache run's own warnings are not the build's).
+  const r = spawnSync(cmd, args, {stdio: ['ignore', 'ignore', quiet ? 'pipe' : 'inherit'], cwd: ROOT, env: {...process.env, ...env}})
   if (r.status !== 0) {
+    if (quiet && r.stderr) process.stderr.write(r.stderr)
     process.stderr.write(`build: ${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})\n`)
     return false
   }
@@ -91,7 +93,7 @@ async function build() {
   // the registry, the resolver, a renderer); bin/run.js uses it when V8 accepts it (same Node, same
   // bundle) and compiles from source otherwise.
   const cacheArgs = ['config', 'get', 'LogSeverityFile', '--host', 'node1', '-c', join(ROOT, 'examples', 'felix.cfg'), '--snapshot', join(ROOT, 'examples', 'snapshot.json')]
-  if (!step(process.execPath, ['--', join(ROOT, 'bin', 'run.js'), ...cacheArgs], {FELIXCTL_WRITE_CODE_CACHE: '1', NO_COLOR: '1'})) return 1
+  if (!step(process.execPath, ['--', join(ROOT, 'bin', 'run.js'), ...cacheArgs], {FELIXCTL_WRITE_CODE_CACHE: '1', NO_COLOR: '1'}, {quiet: true})) return 1
   writeFileSync(STAMP, hash + '\n')
   return 0
 }
