@@ -17,6 +17,7 @@ import {
   readCalicoctlSettings,
 } from '../../src/datastore/calicoctl-settings.js'
 import {LocalIoError} from '../../src/errors.js'
+import {loadTlsMaterial} from '../../src/datastore/tls.js'
 
 const PATH = '/tmp/calicoctl.cfg'
 const fromFile = (text: string) => calicoctlSettingsFromFile(PATH, text, (t) => parse(t))
@@ -122,4 +123,22 @@ describe('precedence: flag > Felix > calicoctl > default', () => {
     assert.equal(needsCalicoctl({endpoints: set, caFile: set, certFile: {felix: 1}, keyFile: {felix: 1}}), false)
     assert.equal(needsCalicoctl({endpoints: set, caFile: {}, certFile: set, keyFile: set}), true)
   })
+})
+
+describe('a TLS file named by calicoctl\'s settings: errors name that setting', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'felixctl-tls-setting-'))
+  const notPem = join(dir, 'not-a-cert.pem')
+  writeFileSync(notPem, 'hello\n')
+  const cases: Array<[string, Parameters<typeof loadTlsMaterial>[0], RegExp]> = [
+    ['ETCD_CA_CERT_FILE', {caFile: notPem, sources: {caFile: {value: notPem, origin: {source: 'calicoctl-env', name: 'ETCD_CA_CERT_FILE'}}}}, /^cannot use ETCD_CA_CERT_FILE \(calicoctl's environment\) .*not-a-cert\.pem: it holds no PEM certificate/],
+    ['calicoctl.cfg', {caFile: notPem, sources: {caFile: {value: notPem, origin: {source: 'calicoctl-file', name: 'spec.etcdCACertFile', path: '/x/calicoctl.cfg'}}}}, /^cannot use spec\.etcdCACertFile in \/x\/calicoctl\.cfg /],
+    ['a flag', {caFile: notPem, sources: {caFile: {value: notPem, origin: {source: 'flag', name: '--etcd-ca-file'}}}}, /^cannot use EtcdCaFile \(--etcd-ca-file\) /],
+    ['no sources', {caFile: notPem}, /^cannot use EtcdCaFile \(--etcd-ca-file\) /],
+    ['a missing file from ETCD_CA_CERT_FILE', {caFile: join(dir, 'absent.pem'), sources: {caFile: {value: 'x', origin: {source: 'calicoctl-env', name: 'ETCD_CA_CERT_FILE'}}}}, /ETCD_CA_CERT_FILE \(calicoctl's environment\)/],
+  ]
+  for (const [name, conn, message] of cases) {
+    test(name, () => {
+      assert.throws(() => loadTlsMaterial(conn), (e: unknown) => e instanceof LocalIoError && message.test(e.message))
+    })
+  }
 })
