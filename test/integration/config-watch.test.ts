@@ -27,6 +27,7 @@ import {computeImpact, Impact} from '../../src/services/impact.js'
 import {getRegistry} from '../../src/params/index.js'
 import type {WatchChangeEvent} from '../../src/services/config-watch.js'
 import {realFileProbe} from '../../src/params/kinds.js'
+import {mulberry32} from '../helpers/prng.js'
 
 const SEED: Record<string, string> = {
   '/calico/v1/Ready': 'true',
@@ -69,15 +70,7 @@ interface Op {
   prefix?: boolean
 }
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = mulberry32
 
 /** `n` changes (each makes at least one event): puts and deletes of present keys, and one directory deletion. */
 function makeOps(n: number, seed: number): Op[] {

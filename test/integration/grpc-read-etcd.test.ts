@@ -11,22 +11,13 @@ import {startEtcd, EtcdInstance} from '../helpers/etcd.js'
 import {openDatastore} from '../../src/datastore/index.js'
 import {isConfigKey} from '../../src/datastore/snapshot.js'
 import type {Kv} from '../../src/datastore/types.js'
+import {mulberry32} from '../helpers/prng.js'
 
 let etcd: EtcdInstance
 type Etcd3Module = typeof import('etcd3')
 let client: InstanceType<Etcd3Module['Etcd3']>
 
-/** A small deterministic generator (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = mulberry32
 
 const NAMES = ['LogSeverityFile', 'logseverityfile', 'IpInIpMtu', 'Ünïcode', 'with space', 'tab\tname', 'x', 'MetadataPort', 'a.b-c_d']
 const HOSTS = ['node1', 'node-2', 'ñode', 'h', 'compute-01.example.com']

@@ -21,21 +21,12 @@ import {getRegistry, lookupParam} from '../../src/params/index.js'
 import {realFileProbe} from '../../src/params/kinds.js'
 import {TypedValue} from '../../src/params/types.js'
 import {resolveFelixConfig} from '../../src/resolve/resolve.js'
+import {mulberry32} from '../helpers/prng.js'
 
 const registry = getRegistry('2.0.4')
 const probe = realFileProbe()
 
-/** A small deterministic PRNG (mulberry32): the same fleet and changes on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = mulberry32
 const rnd = prng(17)
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]
 

@@ -16,6 +16,7 @@ import {applySysctl} from '../../src/services/sysctl/apply.js'
 import {checkSysctl} from '../../src/services/sysctl/check.js'
 import {parseKernelInt} from '../../src/formats/sysctl-conf.js'
 import {SYSTEMD_SYSCTL, firstSkip, isRoot, needTool, runs} from '../helpers/tools.js'
+import {mulberry32} from '../helpers/prng.js'
 
 const procpsOk = spawnSync('sysctl', ['--version'], {encoding: 'utf8'}).stdout?.includes('procps-ng') === true
 const skip = firstSkip(
@@ -44,16 +45,9 @@ echo "== systemd"
 "$2" --prefix=/net/netfilter 2>/dev/null || true
 `
 
-/** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
+/** mulberry32 (test/helpers/prng.ts) with the helpers the tree generator uses. */
 function rng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const next = mulberry32(seed)
   return {next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)]}
 }
 
