@@ -3,19 +3,23 @@
 // Production entry point: runs the bundled commands (dist/felixctl.cjs, see scripts/build.mjs)
 // using the oclif manifest. Only this file (through the top-level handler) decides the process exit code.
 //
+// CommonJS (bin/package.json): Node's ES-module loader, which an ES-module entry point starts,
+// cost a few milliseconds of every command's start (issue 14). import() still works here.
+//
 // The bundle is compiled with V8's code cache (dist/felixctl.cjs.cache, made by the build):
 // most of a command's start-up was compiling it. A cache V8 rejects (another Node) costs nothing
 // but the compile it would have saved.
-import {readFileSync, renameSync, writeFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
-import {dirname} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {Script} from 'node:vm'
+'use strict'
+const {readFileSync, renameSync, writeFileSync} = require('node:fs')
+const {createRequire} = require('node:module')
+const {dirname, join} = require('node:path')
+const {Script} = require('node:vm')
 
-// The bundle's import() calls that must stay real (oclif's ESM plugins and hooks, the lazily
-// loaded packages) come here: a vm.Script has no dynamic-import callback of its own.
+// The bundle's import() calls that must stay real (oclif's ESM hooks, the lazily loaded
+// packages) come here: a vm.Script has no dynamic-import callback of its own.
 globalThis.__felixctlImport = (specifier) => import(specifier)
-const bundlePath = fileURLToPath(new URL('../dist/felixctl.cjs', import.meta.url))
+const root = join(__dirname, '..')
+const bundlePath = join(root, 'dist', 'felixctl.cjs')
 const cachePath = `${bundlePath}.cache`
 let cachedData
 try {
@@ -33,15 +37,20 @@ globalThis.__felixctlBundle = bundle.exports
 const {run, flush, endQuietlyOnClosedPipe, handleTopLevelError} = bundle.exports
 
 endQuietlyOnClosedPipe()
-try {
-  await run(process.argv.slice(2), import.meta.url)
-  await flush()
-  // The build runs one command with this set to write the cache (after the run: it then holds
-  // the functions the command compiled).
-  if (process.env.FELIXCTL_WRITE_CODE_CACHE === '1') {
-    writeFileSync(`${cachePath}.tmp`, script.createCachedData())
-    renameSync(`${cachePath}.tmp`, cachePath)
+main()
+
+async function main() {
+  try {
+    // The package root, not this file: oclif would take bin/package.json for felixctl's.
+    await run(process.argv.slice(2), join(root, 'package.json'))
+    await flush()
+    // The build runs one command with this set to write the cache (after the run: it then holds
+    // the functions the command compiled).
+    if (process.env.FELIXCTL_WRITE_CODE_CACHE === '1') {
+      writeFileSync(`${cachePath}.tmp`, script.createCachedData())
+      renameSync(`${cachePath}.tmp`, cachePath)
+    }
+  } catch (error) {
+    await handleTopLevelError(error)
   }
-} catch (error) {
-  await handleTopLevelError(error)
 }

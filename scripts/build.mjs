@@ -106,6 +106,16 @@ function statOk(p) {
   }
 }
 
+/** The commands of oclif's help and autocomplete plugins, bundled as ours (see bundle()). */
+function pluginCommands() {
+  return [
+    {id: 'help', path: 'help/lib/commands/help.js'},
+    {id: 'autocomplete', path: 'autocomplete/lib/commands/autocomplete/index.js'},
+    {id: 'autocomplete:create', path: 'autocomplete/lib/commands/autocomplete/create.js'},
+    {id: 'autocomplete:script', path: 'autocomplete/lib/commands/autocomplete/script.js'},
+  ].map((c) => ({id: c.id, path: `./node_modules/@oclif/plugin-${c.path}`})) // their package exports hide these paths
+}
+
 /** Command id (oclif's, `config:get`) for every file under src/commands, and its import path. */
 function commandFiles() {
   const out = []
@@ -127,8 +137,49 @@ function commandFiles() {
 function importsViaEntry() {
   return {name: 'imports-via-entry', setup(b) {
     const rewrite = (text) => text.replace(/\bawait import\((?!\s*['"]\.)/g, 'await __felixctlImport(')
-    b.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/](module-loader|config[\\/]ts-path)\.js$/}, (args) => ({contents: rewrite(readFileSync(args.path, 'utf8')), loader: 'js'}))
+    b.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
+      let text = readFileSync(args.path, 'utf8')
+      if (/[\\/](module-loader|config[\\/]ts-path)\.js$/.test(args.path)) text = rewrite(text)
+      // wsl-utils (child_process, fs/promises, PowerShell helpers) is loaded at every start for its
+      // isWsl, which is is-wsl's (wsl-utils re-exports it).
+      if (/[\\/]util[\\/]os\.js$/.test(args.path)) text = text.replace("(await import('wsl-utils')).isWsl", "(await import('is-wsl')).default")
+      return {contents: lazyRequires(text), loader: 'js'}
+    })
     b.onLoad({filter: /\.ts$/}, (args) => (args.path.startsWith(join(ROOT, 'src')) ? {contents: rewrite(readFileSync(args.path, 'utf8')), loader: 'ts'} : undefined))
+  }}
+}
+
+/**
+ * oclif's compiled modules require every module they might use at their top; most of that is
+ * not used by a given command (help, the theme, tinyglobby, ...). `const x = require("m");`
+ * becomes a proxy that requires m at the first use of x.
+ */
+function lazyRequires(text) {
+  // node:fs/promises loads and compiles Node's dir, watcher and readline modules with it (~5 ms);
+  // oclif reads package.json through it at every start, and uses only these four functions.
+  const fsPromises = '(() => { const fs = require("node:fs"), {promisify} = require("node:util"); return {readFile: promisify(fs.readFile), stat: promisify(fs.stat), access: promisify(fs.access), readdir: promisify(fs.readdir)} })()'
+  return text
+    .replace('const promises_1 = require("node:fs/promises");', `const promises_1 = ${fsPromises};`)
+    .replace(/^const ([A-Za-z0-9_$]+) = ((?:__importDefault\(|__importStar\()?require\("[^"]+"\)\)?);$/gm, 'const $1 = __felixctlLazy(() => $2);')
+}
+
+/**
+ * esbuild plugin: oclif's logger makes a `debug` function for its namespaces at every start, and
+ * the debug package loads tty, net and supports-color to do it (~5 ms of `--version`). Without
+ * DEBUG in the environment (which debug reads once, at load) every such function is a no-op, so
+ * the logger gets a no-op maker then and the real package otherwise.
+ */
+function debugOnlyWhenAsked() {
+  return {name: 'debug-only-when-asked', setup(b) {
+    b.onResolve({filter: /^debug$/}, (args) => (/[\\/]@oclif[\\/]core[\\/]lib[\\/]logger\.js$/.test(args.importer) ? {path: 'debug', namespace: 'felixctl-debug'} : undefined))
+    b.onLoad({filter: /.*/, namespace: 'felixctl-debug'}, () => ({
+      resolveDir: join(ROOT, 'node_modules', '@oclif', 'core'),
+      loader: 'js',
+      contents: [
+        'const off = (namespace) => Object.assign(() => {}, {enabled: false, namespace, extend: (ns, delimiter = ":") => off(namespace + delimiter + ns)})',
+        'module.exports = process.env.DEBUG ? require("debug") : off',
+      ].join('\n'),
+    }))
   }}
 }
 
@@ -136,8 +187,11 @@ async function bundle() {
   const {build: esbuild} = await import('esbuild')
   const cmds = commandFiles()
   const entry = [
-    ...cmds.map((c, i) => `import C${i} from ${JSON.stringify(c.path)}`),
-    `export const COMMANDS = {${cmds.map((c, i) => `${JSON.stringify(c.id)}: C${i}`).join(', ')}}`,
+    // Getters: a command's module (and what only it imports) is evaluated when oclif asks for
+    // that command, not at every start. The help and autocomplete commands are bundled the same
+    // way instead of being loaded as plugins (oclif reads a plugin's package.json and manifest on
+    // every start, --version included).
+    `export const COMMANDS = {${[...cmds, ...pluginCommands()].map((c) => `get ${JSON.stringify(c.id)}() { return require(${JSON.stringify(c.path)}).default }`).join(', ')}}`,
     `export {run} from '@oclif/core/run'`,
     `export {flush} from '@oclif/core/flush'`,
     `export {endQuietlyOnClosedPipe, handleTopLevelError} from './src/cli/top-level.ts'`,
@@ -155,7 +209,7 @@ async function bundle() {
       // @inquirer/prompts, node:child_process) call __felixctlImport instead, which bin/run.js
       // (an ES module) provides; importsViaEntry rewrites them. Anything left becomes a require().
       supported: {'dynamic-import': false},
-      plugins: [importsViaEntry()],
+      plugins: [importsViaEntry(), debugOnlyWhenAsked()],
       outfile: join(ROOT, 'dist', 'felixctl.cjs'),
       // Loaded lazily, only on the paths that need them (typescript: only by oclif's ts-path when
       // it runs from TypeScript sources, never from dist/).
@@ -163,7 +217,7 @@ async function bundle() {
       // import.meta.url in the sources (createRequire) is the bundle's own URL.
       define: {'import.meta.url': '__felixctlUrl'},
       // Loaded by require() (oclif's own `oclif manifest` run), import() works as in any CommonJS file.
-      banner: {js: "const __felixctlUrl = require('node:url').pathToFileURL(__filename).href; const __felixctlImport = globalThis.__felixctlImport ?? ((s) => import(s));"},
+      banner: {js: "const __felixctlLazy = (load) => { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], set: (_, k, v) => ((get()[k] = v), true), has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(get(), k); return d && {...d, configurable: true} }}) }; const __felixctlUrl = require('node:url').pathToFileURL(__filename).href; const __felixctlImport = globalThis.__felixctlImport ?? ((s) => import(s));"},
       logLevel: 'error',
       legalComments: 'none',
       // Less to parse at every start; names kept (oclif and the error classes use them).

@@ -1,14 +1,21 @@
 /**
  * @oclif/plugin-not-found offers "did you mean" only as a prompt on a TTY. Without one (scripts,
- * CI) this hook still names the closest commands on stderr; the plugin then ends with exit 127,
- * which the top-level handler reports as a usage error (2).
+ * CI) this hook still names the closest commands on stderr; the plugin's hook, which this one
+ * runs next, then warns and ends with exit 127, which the top-level handler reports as a usage
+ * error (2). The plugin is not declared as an oclif plugin (oclif would read its package.json
+ * and manifest at every start, --version included, for this one hook), so its hook runs from here.
  */
 import type {Hook} from '@oclif/core/hooks'
 import {didYouMean} from '../lib/did-you-mean.js'
 import {notFoundPluginAsks} from '../cli/prompts.js'
 
 const hook: Hook<'command_not_found'> = async function (opts) {
-  if (notFoundPluginAsks()) return
+  if (!notFoundPluginAsks()) hint(opts)
+  const {default: pluginHook} = await import('@oclif/plugin-not-found')
+  return pluginHook.call(this, opts)
+}
+
+function hint(opts: Parameters<Hook<'command_not_found'>>[0]): void {
   const ids = opts.config.commands.filter((c) => !c.hidden).map((c) => c.id)
   // Compare as many words as the closest command ids have (`confg:get:X` -> `confg:get`).
   const words = opts.id.split(':')
