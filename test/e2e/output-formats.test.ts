@@ -104,7 +104,8 @@ for (const c of CASES) {
       assert.equal(r.code, jsonCode, r.stderr)
       const lines = r.stdout.trimEnd().split('\n')
       assert.equal(lines[0], 'COL')
-      assert.deepEqual(lines.slice(1), items.map((i: any) => bare(i[c.column]) || '<none>'))
+      // null or missing: <none>; an empty string: an empty cell (kubectl's distinction)
+      assert.deepEqual(lines.slice(1), items.map((i: any) => (i[c.column] === null || i[c.column] === undefined ? '<none>' : bare(i[c.column]))))
       const n = await runCli([...c.args(), '-o', `custom-columns=${spec}`, '--no-headers'])
       assert.deepEqual(n.stdout.trimEnd().split('\n'), lines.slice(1))
     })
@@ -175,6 +176,16 @@ describe('JSONPath and custom-columns errors', () => {
       const r = await runCli(['config', 'list', ...S, '-o', o])
       assert.equal(r.code, 2, `${o}: ${r.stderr}`)
     }
+  })
+  test('custom-columns: a null member (fatal, a default origin\'s key) and a missing one print <none>', async () => {
+    const r = await runCli(['config', 'get', 'IpInIpMtu', 'LogSeverityScreen', '--host', 'node1', ...S, '-o', 'custom-columns=NAME:.name,FATAL:.fatal,KEY:.origin.key,NOPE:.nope'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(r.stdout.split('\n').map((l) => l.trimEnd().split(/ {2,}/)), [
+      ['NAME', 'FATAL', 'KEY', 'NOPE'],
+      ['IpInIpMtu', '<none>', '/calico/v1/host/node1/config/IpInIpMtu', '<none>'],
+      ['LogSeverityScreen', '<none>', '<none>', '<none>'],
+      [''],
+    ])
   })
   test('filters, unions and slices as kubectl users write them', async () => {
     const r = await runCli(['config', 'list', '--host', 'node1', ...S, '-o', 'jsonpath={.params[?(@.source=="host")].name}|{.params[0:2].name}|{.params[-1:].name}|{.params[0][\'name\',\'source\']}'])
