@@ -43,9 +43,9 @@ export interface ConfigWriteOptions extends ConfigContextOptions {
   /** Impact of an etcd change: evaluate every host with this machine's env and config file (FelixHostname excepted). */
   withLocal?: boolean
   /**
-   * --dry-run: a refusal that concerns what the change does (a value Felix rejects, a Felix
-   * that would not start or would stop) is kept in `refusal` instead of thrown, so that the
-   * whole plan is shown before the exit 3.
+   * --dry-run: a refusal that concerns what the change does (a value Felix rejects, a value a
+   * higher layer or another spelling shadows, a Felix that would not start or would stop) is kept
+   * in `refusal` instead of thrown, so that the whole plan is shown before the exit 3.
    */
   dryRun?: boolean
 }
@@ -94,6 +94,17 @@ export interface ConfigWriteResult extends Omit<ConfigWritePlan, 'internal' | 'r
   written: boolean
   dryRun: boolean
   revision?: string
+  /** --dry-run: the refusal the write would meet (the error thrown after the plan is shown), else null. */
+  refusal: WriteRefusal | null
+}
+
+/** A refusal as data: what the error on stderr says, for the JSON document's diagnostics. */
+export interface WriteRefusal {
+  code: string
+  param: string | null
+  layer: string | null
+  message: string
+  hint: string | null
 }
 
 function view(r: Resolution, name: string): EffectiveView {
@@ -360,12 +371,12 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
           (target === 'global' || target === 'host') && (after.source === 'env' || after.source === 'file') && !options.noLocal ? `--no-local to evaluate from etcd alone` : null,
           '--force writes it anyway',
         ].filter(Boolean)
-        throw new CheckFailedError(`${msg}; nothing was written`, {param: name, layer: plan.layer, hint: fixes.join('; '), code: 'write-shadowed'})
-      }
-      plan.warnings.push(`warning: ${msg} (written anyway: --force)`)
+        refuse(new CheckFailedError(`${msg}; nothing was written`, {param: name, layer: plan.layer, hint: fixes.join('; '), code: 'write-shadowed'}))
+      } else plan.warnings.push(`warning: ${msg} (written anyway: --force)`)
     } else plan.warnings.push(`warning: ${msg} (the same value, so nothing changes)`)
-  } else if (plan.op === 'set' && plan.changed && JSON.stringify(after.value) === JSON.stringify(before.value) && after.source === before.source) {
-    plan.warnings.push(`note: the effective value of ${name} does not change`)
+  } else if (plan.changed && JSON.stringify(after.value) === JSON.stringify(before.value) && after.source === before.source) {
+    // (unset too: removing a value that a higher layer shadows changes nothing on this host, and is not refused)
+    plan.warnings.push(`note: the effective value of ${name}${ctx.hostSelection.directory ? ` on ${ctx.hostSelection.directory}` : ''} does not change${plan.op === 'unset' && after.source !== target ? ` (it comes from ${LAYER_WORDS[after.source] ?? after.source})` : ''}`)
   } else if (plan.op === 'set' && plan.changed && before.source === 'default' && def && options.value === def.default) {
     plan.warnings.push(`note: ${JSON.stringify(options.value)} is the default: this shadows nothing`)
   }
@@ -441,8 +452,11 @@ export function newHostRefusal(h: NonNullable<ConfigWritePlan['newHost']>): NotF
 }
 
 export async function applyConfigWrite(plan: ConfigWritePlan, opts: {dryRun?: boolean} = {}): Promise<ConfigWriteResult> {
-  const {internal, refusal: _refusal, ...rest} = plan
+  const {internal, refusal: planRefusal, ...plain} = plan
+  const refusal = planRefusal && {code: planRefusal.code, param: planRefusal.param ?? null, layer: planRefusal.layer ?? null, message: planRefusal.message, hint: planRefusal.hint ?? null}
+  const rest = {...plain, refusal}
   if (opts.dryRun || !plan.changed) return {...rest, written: false, dryRun: Boolean(opts.dryRun)}
+  // (A plan with a refusal is never applied: without --dry-run the refusal was thrown by the plan.)
   if (internal.kind === 'file') {
     writeAtomic(internal.snapshot, internal.text)
     return {...rest, written: true, dryRun: false}
