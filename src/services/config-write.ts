@@ -15,7 +15,7 @@ import {parseFelixCfg} from '../layers/felix-cfg.js'
 import {LayerName, Origin, RawEntry} from '../layers/types.js'
 import {envVarName, getRegistry, globalKey, hostKey, lookupParam, sameParamName} from '../params/index.js'
 import {goToLower, parseKind, realFileProbe} from '../params/kinds.js'
-import {ParamDef, TypedValue} from '../params/types.js'
+import {ParamDef, Registry, TypedValue} from '../params/types.js'
 import {FileLayerInput} from '../resolve/resolve.js'
 import {Fatal, Resolution} from '../resolve/types.js'
 import type {Kv} from '../datastore/types.js'
@@ -23,6 +23,7 @@ import {ConfigContext, ConfigContextOptions, DEFAULT_CONFIG_FILE, buildConfigCon
 import {openConfiguredDatastore} from './felix-datastore.js'
 import {fleetLocalLayers} from './config-fleet.js'
 import {computeImpact, Impact} from './impact.js'
+import {paramNameFromInput} from './config-query.js'
 
 export type WriteLayer = 'global' | 'host' | 'file' | 'env'
 
@@ -164,9 +165,13 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
   const registry = getRegistry(options.felixVersion)
   const def = lookupParam(registry, options.name)
   if (!def && !options.force) {
-    const s = didYouMean(options.name, registry.params.map((p) => p.name))
+    // FELIX_NAME or an etcd key: set and unset take the name as it is written (unset removes a key
+    // spelt exactly so), so the parameter it names is the suggestion, and the error names what was typed.
+    const named = parameterNamedBy(registry, options.name)
+    const s = named ? [named.name] : didYouMean(options.name, registry.params.map((p) => p.name))
+    const form = named ? ` ${JSON.stringify(options.name)} is its ${options.name.startsWith('/') ? 'etcd key' : 'environment variable'}: config ${options.op} takes the parameter name` : ''
     throw new NotFoundError(`unknown Felix ${registry.felixVersion} parameter ${JSON.stringify(options.name)}`, {
-      hint: s.length ? `did you mean ${s.join(' or ')}? (--force writes an unknown name anyway)` : '--force writes an unknown name anyway',
+      hint: s.length ? `did you mean ${s.join(' or ')}?${form} (--force writes an unknown name anyway)` : '--force writes an unknown name anyway',
       code: 'unknown-param',
     })
   }
@@ -397,6 +402,16 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
   }
   plan.refusal = refusal
   return plan
+}
+
+/** The parameter that FELIX_NAME or an etcd key names (as `config get` reads them), when the input is one. */
+function parameterNamedBy(registry: Registry, input: string): ParamDef | undefined {
+  try {
+    const {name} = paramNameFromInput(input)
+    return name === input ? undefined : lookupParam(registry, name)
+  } catch {
+    return undefined // a key outside the config directories names no parameter
+  }
 }
 
 /** The first `max` host names, then how many more. */
