@@ -141,7 +141,9 @@ export function bareValue(v: unknown): string {
 /**
  * A custom-columns cell with nothing to show: no result (a missing member, an empty list's
  * elements), or a result that is null (`"fatal": null`, `"origin": null`), as kubectl shows a
- * missing field. An empty string is a value: it prints as nothing, as in kubectl.
+ * missing field. An empty string is a value: it prints as nothing, as in kubectl. (kubectl prints
+ * `<nil>` for an explicit JSON null, which Kubernetes objects leave out instead; felixctl's
+ * documents write unset members as null.)
  */
 export const NONE = '<none>'
 
