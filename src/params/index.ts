@@ -101,15 +101,20 @@ export function sameParamName(a: string, b: string): boolean {
   return a === b || goToLower(a) === goToLower(b)
 }
 
-/** Like lookupParam, but an unknown name is a NotFoundError (exit 4) with a did-you-mean. */
-export function requireParam(registry: Registry, name: string): ParamDef {
+/**
+ * Like lookupParam, but an unknown name is a NotFoundError (exit 4) with a did-you-mean. `typed`:
+ * what the operator typed when `name` was read out of it (an env variable FELIX_NAME, an etcd key):
+ * the message names what was typed, and the name it was read as.
+ */
+export function requireParam(registry: Registry, name: string, typed: string = name): ParamDef {
   const param = lookupParam(registry, name)
   if (param) return param
   const close = didYouMean(
     name,
     registry.params.map((p) => p.name),
   )
-  throw new NotFoundError(`unknown Felix ${registry.felixVersion} parameter ${JSON.stringify(name)}`, {
+  const readAs = typed === name ? '' : ` (read as the parameter name ${JSON.stringify(name)})`
+  throw new NotFoundError(`unknown Felix ${registry.felixVersion} parameter ${JSON.stringify(typed)}${readAs}`, {
     hint: close.length > 0 ? `did you mean ${close.join(', ')}?` : 'run `felixctl config list` to see every parameter',
     code: 'unknown-param',
   })

@@ -1,5 +1,5 @@
 /** Renderers for `config set | unset`. */
-import type {ConfigWriteResult} from '../services/config-write.js'
+import type {ConfigWriteResult, WriteRefusal} from '../services/config-write.js'
 import type {Impact} from '../services/impact.js'
 import {diagnosticsJson, formatValue, showMessage, terminalText} from './config.js'
 import {showField} from './escape.js'
@@ -27,7 +27,8 @@ export async function renderConfigWrite(r: ConfigWriteResult, format: OutputForm
       actions: r.actions,
       diff: r.diff,
       warnings: r.warnings,
-      diagnostics: diagnosticsJson([], r.warnings),
+      // A refused --dry-run: the error the command ends with (exit 3), as a diagnostic of severity error.
+      diagnostics: [...diagnosticsJson([], r.warnings), ...(r.refusal ? [refusalDiagnostic(r.refusal)] : [])],
       impact: r.impact,
       newHost: r.newHost,
     }
@@ -49,8 +50,13 @@ export async function renderConfigWrite(r: ConfigWriteResult, format: OutputForm
   out += `${param} ${`${label}:`.padEnd(width + 1)} ${fmt(r.after)}\n`
   if (r.impact) out += renderImpactText(r.impact, r.dryRun || !r.written ? 'would' : 'did')
   if (r.written) out += p.green(`written to ${showField(r.target, 1024)}${r.revision ? ` (revision ${r.revision})` : ''}`) + '\n'
-  else if (r.dryRun) out += 'dry run: nothing written\n'
+  else if (r.dryRun) out += r.refusal ? `dry run: nothing written; the write would be refused (${showField(r.refusal.code)}: see the error)\n` : 'dry run: nothing written\n'
   return terminalText(out, colour)
+}
+
+/** The refusal of a --dry-run in the shape of every diagnostic (docs/json-output.md). */
+function refusalDiagnostic(f: WriteRefusal) {
+  return {severity: 'error' as const, code: f.code, param: f.param, layer: f.layer, origin: null, message: f.message, hint: f.hint}
 }
 
 /** How many hosts the first lines of each impact group name. */

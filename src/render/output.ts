@@ -110,7 +110,7 @@ export async function renderView(o: OutputFormat, view: OutputView | (() => Outp
       const items = plainJson(v.items) as unknown[]
       const rows = items.map((item) => o.columns!.map((c) => {
         const found = evalTemplateValues(c.path, item)
-        return found.length === 0 ? '<none>' : found.map((x) => bareValue(x)).join(',')
+        return found.length === 0 ? NONE : found.map((x) => (x === null || x === undefined ? NONE : bareValue(x))).join(',')
       }))
       return renderTable({head: o.noHeaders ? [] : o.columns!.map((c) => c.header), rows})
     }
@@ -137,6 +137,15 @@ export function bareValue(v: unknown): string {
 }
 
 // ---------------------------------------------------------------- custom-columns
+
+/**
+ * A custom-columns cell with nothing to show: no result (a missing member, an empty list's
+ * elements), or a result that is null (`"fatal": null`, `"origin": null`), as kubectl shows a
+ * missing field. An empty string is a value: it prints as nothing, as in kubectl. (kubectl prints
+ * `<nil>` for an explicit JSON null, which Kubernetes objects leave out instead; felixctl's
+ * documents write unset members as null.)
+ */
+export const NONE = '<none>'
 
 function parseColumns(spec: string): {header: string; path: JsonPathTemplate}[] {
   if (spec.trim() === '') throw new UsageError('-o custom-columns= needs at least one column', {hint: 'for example -o custom-columns=NAME:.name,VALUE:.value', code: 'bad-output'})

@@ -19,6 +19,7 @@ import {ParamDef, Registry, TypedValue} from '../params/types.js'
 import {FileLayerInput, resolveFelixConfig} from '../resolve/resolve.js'
 import {Diagnostic, Fatal} from '../resolve/types.js'
 import {ConfigContextOptions, readLocalLayers} from './config-context.js'
+import {paramNameFromInput} from './config-query.js'
 import {openFelixDatastore, type DatastoreRead} from './felix-datastore.js'
 import {withFelixProcess} from './felix-process.js'
 import {FleetCell, FleetEvaluator, sameTypedValue} from './fleet-eval.js'
@@ -63,7 +64,8 @@ export function fleetParams(registry: Registry, names: string[] | undefined): Pa
   if (!names?.length) return registry.params.filter((p) => !p.localOnly)
   const picked = new Set<string>()
   for (const n of names) {
-    const def = requireParam(registry, n)
+    // As `config get` takes it: any case, FELIX_NAME or an etcd key (every host is shown: a per-host key's host does not narrow it).
+    const def = requireParam(registry, paramNameFromInput(n).name, n)
     if (def.localOnly) {
       throw new UsageError(`${def.name} is local-only: Felix never reads it from etcd, so the datastore cannot make it differ between hosts`, {
         param: def.name,
@@ -333,7 +335,7 @@ export interface FleetGetResult {
 
 export async function configGetAllHosts(name: string, options: FleetOptions): Promise<FleetGetResult> {
   const registry = getRegistry(options.felixVersion)
-  const def = requireParam(registry, name)
+  const def = requireParam(registry, paramNameFromInput(name).name, name)
   const ctx = await buildFleetContext({...options, params: [def.name]})
   const ev = ctx.evaluator
   const groups = new Map<string, FleetValueGroup>()

@@ -84,7 +84,7 @@ export async function configGet(name: string, options: ConfigContextOptions): Pr
 export async function configGetMany(inputs: readonly string[], options: ConfigContextOptions): Promise<ConfigGetResult[]> {
   // Unknown names fail before any I/O.
   const registry = getRegistry(options.felixVersion)
-  const names = inputs.map((n) => requireParam(registry, paramNameFromInput(n).name).name)
+  const names = inputs.map((n) => requireParam(registry, paramNameFromInput(n).name, n).name)
   const ctx = await buildConfigContext(hostFromNames(inputs, options))
   return names.map((n) => getResult(ctx, n))
 }
@@ -133,9 +133,10 @@ export function configExplain(input: string, options: {felixVersion?: string; ho
   if (fromKey.host !== undefined && options.host === undefined) options = {...options, host: fromKey.host}
   const later = lookupParam(getRegistry(), name)
   if (!lookupParam(registry, name) && later?.since) {
-    throw new NotFoundError(`${later.name} is not a Felix ${registry.felixVersion} parameter: it was added in Felix ${later.since}`, {hint: `felixctl config explain ${later.name} --felix-version ${later.since}`, code: 'unknown-param'})
+    const given = input === later.name ? '' : ` (given as ${JSON.stringify(input)})`
+    throw new NotFoundError(`${later.name}${given} is not a Felix ${registry.felixVersion} parameter: it was added in Felix ${later.since}`, {hint: `felixctl config explain ${later.name} --felix-version ${later.since}`, code: 'unknown-param'})
   }
-  const p = requireParam(registry, name)
+  const p = requireParam(registry, name, input)
   const host = kernelHostnameFrom(options.host)
   const flagWords: string[] = []
   if (p.localOnly) flagWords.push('local-only: read from the environment and the config file only; a value in etcd is ignored with a warning')

@@ -15,7 +15,7 @@ import {parseFelixCfg} from '../layers/felix-cfg.js'
 import {LayerName, Origin, RawEntry} from '../layers/types.js'
 import {envVarName, getRegistry, globalKey, hostKey, lookupParam, sameParamName} from '../params/index.js'
 import {goToLower, parseKind, realFileProbe} from '../params/kinds.js'
-import {ParamDef, TypedValue} from '../params/types.js'
+import {ParamDef, Registry, TypedValue} from '../params/types.js'
 import {FileLayerInput} from '../resolve/resolve.js'
 import {Fatal, Resolution} from '../resolve/types.js'
 import type {Kv} from '../datastore/types.js'
@@ -23,6 +23,7 @@ import {ConfigContext, ConfigContextOptions, DEFAULT_CONFIG_FILE, buildConfigCon
 import {openConfiguredDatastore} from './felix-datastore.js'
 import {fleetLocalLayers} from './config-fleet.js'
 import {computeImpact, Impact} from './impact.js'
+import {paramNameFromInput} from './config-query.js'
 
 export type WriteLayer = 'global' | 'host' | 'file' | 'env'
 
@@ -43,9 +44,9 @@ export interface ConfigWriteOptions extends ConfigContextOptions {
   /** Impact of an etcd change: evaluate every host with this machine's env and config file (FelixHostname excepted). */
   withLocal?: boolean
   /**
-   * --dry-run: a refusal that concerns what the change does (a value Felix rejects, a Felix
-   * that would not start or would stop) is kept in `refusal` instead of thrown, so that the
-   * whole plan is shown before the exit 3.
+   * --dry-run: a refusal that concerns what the change does (a value Felix rejects, a value a
+   * higher layer or another spelling shadows, a Felix that would not start or would stop) is kept
+   * in `refusal` instead of thrown, so that the whole plan is shown before the exit 3.
    */
   dryRun?: boolean
 }
@@ -94,6 +95,17 @@ export interface ConfigWriteResult extends Omit<ConfigWritePlan, 'internal' | 'r
   written: boolean
   dryRun: boolean
   revision?: string
+  /** --dry-run: the refusal the write would meet (the error thrown after the plan is shown), else null. */
+  refusal: WriteRefusal | null
+}
+
+/** A refusal as data: what the error on stderr says, for the JSON document's diagnostics. */
+export interface WriteRefusal {
+  code: string
+  param: string | null
+  layer: string | null
+  message: string
+  hint: string | null
 }
 
 function view(r: Resolution, name: string): EffectiveView {
@@ -153,9 +165,13 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
   const registry = getRegistry(options.felixVersion)
   const def = lookupParam(registry, options.name)
   if (!def && !options.force) {
-    const s = didYouMean(options.name, registry.params.map((p) => p.name))
+    // FELIX_NAME or an etcd key: set and unset take the name as it is written (unset removes a key
+    // spelt exactly so), so the parameter it names is the suggestion, and the error names what was typed.
+    const named = parameterNamedBy(registry, options.name)
+    const s = named ? [named.name] : didYouMean(options.name, registry.params.map((p) => p.name))
+    const form = named ? ` ${JSON.stringify(options.name)} is its ${options.name.startsWith('/') ? 'etcd key' : 'environment variable'}: config ${options.op} takes the parameter name` : ''
     throw new NotFoundError(`unknown Felix ${registry.felixVersion} parameter ${JSON.stringify(options.name)}`, {
-      hint: s.length ? `did you mean ${s.join(' or ')}? (--force writes an unknown name anyway)` : '--force writes an unknown name anyway',
+      hint: s.length ? `did you mean ${s.join(' or ')}?${form} (--force writes an unknown name anyway)` : '--force writes an unknown name anyway',
       code: 'unknown-param',
     })
   }
@@ -360,12 +376,12 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
           (target === 'global' || target === 'host') && (after.source === 'env' || after.source === 'file') && !options.noLocal ? `--no-local to evaluate from etcd alone` : null,
           '--force writes it anyway',
         ].filter(Boolean)
-        throw new CheckFailedError(`${msg}; nothing was written`, {param: name, layer: plan.layer, hint: fixes.join('; '), code: 'write-shadowed'})
-      }
-      plan.warnings.push(`warning: ${msg} (written anyway: --force)`)
+        refuse(new CheckFailedError(`${msg}; nothing was written`, {param: name, layer: plan.layer, hint: fixes.join('; '), code: 'write-shadowed'}))
+      } else plan.warnings.push(`warning: ${msg} (written anyway: --force)`)
     } else plan.warnings.push(`warning: ${msg} (the same value, so nothing changes)`)
-  } else if (plan.op === 'set' && plan.changed && JSON.stringify(after.value) === JSON.stringify(before.value) && after.source === before.source) {
-    plan.warnings.push(`note: the effective value of ${name} does not change`)
+  } else if (plan.changed && JSON.stringify(after.value) === JSON.stringify(before.value) && after.source === before.source) {
+    // (unset too: removing a value that a higher layer shadows changes nothing on this host, and is not refused)
+    plan.warnings.push(`note: the effective value of ${name}${ctx.hostSelection.directory ? ` on ${ctx.hostSelection.directory}` : ''} does not change${plan.op === 'unset' && after.source !== target ? ` (it comes from ${LAYER_WORDS[after.source] ?? after.source})` : ''}`)
   } else if (plan.op === 'set' && plan.changed && before.source === 'default' && def && options.value === def.default) {
     plan.warnings.push(`note: ${JSON.stringify(options.value)} is the default: this shadows nothing`)
   }
@@ -386,6 +402,16 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
   }
   plan.refusal = refusal
   return plan
+}
+
+/** The parameter that FELIX_NAME or an etcd key names (as `config get` reads them), when the input is one. */
+function parameterNamedBy(registry: Registry, input: string): ParamDef | undefined {
+  try {
+    const {name} = paramNameFromInput(input)
+    return name === input ? undefined : lookupParam(registry, name)
+  } catch {
+    return undefined // a key outside the config directories names no parameter
+  }
 }
 
 /** The first `max` host names, then how many more. */
@@ -441,8 +467,11 @@ export function newHostRefusal(h: NonNullable<ConfigWritePlan['newHost']>): NotF
 }
 
 export async function applyConfigWrite(plan: ConfigWritePlan, opts: {dryRun?: boolean} = {}): Promise<ConfigWriteResult> {
-  const {internal, refusal: _refusal, ...rest} = plan
+  const {internal, refusal: planRefusal, ...plain} = plan
+  const refusal = planRefusal && {code: planRefusal.code, param: planRefusal.param ?? null, layer: planRefusal.layer ?? null, message: planRefusal.message, hint: planRefusal.hint ?? null}
+  const rest = {...plain, refusal}
   if (opts.dryRun || !plan.changed) return {...rest, written: false, dryRun: Boolean(opts.dryRun)}
+  // (A plan with a refusal is never applied: without --dry-run the refusal was thrown by the plan.)
   if (internal.kind === 'file') {
     writeAtomic(internal.snapshot, internal.text)
     return {...rest, written: true, dryRun: false}

@@ -192,6 +192,88 @@ describe('config set --layer file', () => {
   })
 })
 
+describe('config set|unset --dry-run when the write is refused: the plan, then the refusal (exit 3)', () => {
+  /** The refusal of a refused dry run, as the JSON document records it. */
+  const refusalOf = (doc: {diagnostics: {severity: string; code: string}[]}) => doc.diagnostics.filter((d) => d.severity === 'error')
+
+  const shadowed: {name: string; text: string; env?: Record<string, string>; args: string[]; by: RegExp}[] = [
+    {name: 'another spelling in the file', text: '[global]\nlogseverityfile = DEBUG\n', args: ['LogSeverityFile', 'INFO'], by: /shadowed by another spelling in the same layer/},
+    {name: 'an env variable over the file', text: '[global]\nMetadataPort = 9000\n', env: {FELIX_METADATAPORT: '9100'}, args: ['MetadataPort', '8080'], by: /shadowed by the environment \(FELIX_METADATAPORT\)/},
+  ]
+  for (const c of shadowed) {
+    test(`shadowed by ${c.name}: the same plan as --force --dry-run (text and JSON), the error on stderr, nothing written`, async () => {
+      const cfg = file('felix.cfg', c.text)
+      const args = ['config', 'set', ...c.args, '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1', '--dry-run']
+      const text = await runCli(args, {env: c.env})
+      assert.equal(text.code, 3, text.stdout + text.stderr)
+      assert.match(text.stderr, c.by)
+      assert.match(text.stderr, /^Error: .*; nothing was written\nHint: .*--force writes it anyway\n$/m)
+      // The plan a dry run shows: the diff, what it would do, the values before and after.
+      const forced = await runCli([...args, '--force'], {env: c.env})
+      assert.equal(forced.code, 0, forced.stderr)
+      const lines = (out: string) => out.trimEnd().split('\n')
+      assert.deepEqual(lines(text.stdout).slice(0, -1), lines(forced.stdout).slice(0, -1))
+      assert.match(text.stdout, /^\+.* = /m)
+      assert.match(text.stdout, / before: .*\n.* would be: /)
+      assert.equal(lines(text.stdout).at(-1), 'dry run: nothing written; the write would be refused (write-shadowed: see the error)')
+      assert.equal(lines(forced.stdout).at(-1), 'dry run: nothing written')
+
+      const json = await runCli([...args, '-o', 'json'], {env: c.env})
+      assert.equal(json.code, 3, json.stderr)
+      const doc = JSON.parse(json.stdout)
+      const fdoc = JSON.parse((await runCli([...args, '--force', '-o', 'json'], {env: c.env})).stdout)
+      // Only the refusal and --force's warning differ.
+      const plan = (d: Record<string, unknown>) => ({...d, warnings: undefined, diagnostics: undefined})
+      assert.deepEqual(plan(doc), plan(fdoc))
+      assert.deepEqual([doc.dryRun, doc.written, doc.changed], [true, false, true])
+      assert.ok(doc.diff, 'the diff is in the document')
+      const [refusal, ...more] = refusalOf(doc)
+      assert.deepEqual(more, [])
+      assert.deepEqual(Object.keys(refusal), ['severity', 'code', 'param', 'layer', 'origin', 'message', 'hint'])
+      assert.deepEqual([refusal.code, (refusal as any).param, (refusal as any).layer], ['write-shadowed', doc.param, 'file'])
+      assert.match(json.stderr, new RegExp(`^Error: ${(refusal as any).message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'))
+      assert.deepEqual(refusalOf(fdoc), [])
+      assert.equal(readFileSync(cfg, 'utf8'), c.text, 'nothing written')
+    })
+  }
+
+  test('without --dry-run nothing changes: refused, nothing on stdout, nothing written', async () => {
+    const cfg = file('felix.cfg', shadowed[1].text)
+    const r = await runCli(['config', 'set', 'MetadataPort', '8080', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1', '-o', 'json'], {env: shadowed[1].env})
+    assert.deepEqual([r.code, r.stdout], [3, ''])
+    assert.match(r.stderr, /shadowed by the environment/)
+    assert.equal(readFileSync(cfg, 'utf8'), shadowed[1].text)
+  })
+
+  test('the other refusals a dry run shows (a value Felix would not start with) record the error in JSON too', async () => {
+    const cfg = file('felix.cfg', '[global]\n')
+    const r = await runCli(['config', 'set', 'IptablesMarkMask', '0x1', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1', '--dry-run', '-o', 'json'])
+    assert.equal(r.code, 3, r.stderr)
+    const doc = JSON.parse(r.stdout)
+    assert.deepEqual(refusalOf(doc).map((d) => d.code), ['invalid-value'])
+    assert.equal(doc.after.fatal.param, 'IptablesMarkMask')
+    assert.equal(readFileSync(cfg, 'utf8'), '[global]\n')
+  })
+
+  test('unset of a value a higher layer shadows is not refused: the dry run shows the plan, says the value does not change, exit 0', async () => {
+    const text = '[global]\nMetadataPort = 9000\n'
+    const cfg = file('felix.cfg', text)
+    const env = {FELIX_METADATAPORT: '9100'}
+    const args = ['config', 'unset', 'MetadataPort', '--layer', 'file', '-c', cfg, '--snapshot', emptySnap, '--host', 'n1', '--dry-run']
+    const r = await runCli(args, {env})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^-MetadataPort = 9000$/m)
+    assert.match(r.stdout, /MetadataPort would be: 9100 \(from env\)/)
+    assert.match(r.stderr, /^note: the effective value of MetadataPort on n1 does not change \(it comes from the environment\)$/m)
+    const j = await runCli([...args, '-o', 'json'], {env})
+    assert.equal(j.code, 0, j.stderr)
+    const doc = JSON.parse(j.stdout)
+    assert.deepEqual(refusalOf(doc), [])
+    assert.deepEqual([doc.before.value, doc.after.value, doc.after.source, doc.written], [9100, 9100, 'env', false])
+    assert.equal(readFileSync(cfg, 'utf8'), text)
+  })
+})
+
 describe('config set --layer env', () => {
   test('edits the env file in place; set then get round-trips', async () => {
     const envf = file('felix.env', '# calico-node\nFELIX_LOGSEVERITYSCREEN=INFO\nOTHER=1\n')

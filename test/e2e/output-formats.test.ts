@@ -104,7 +104,8 @@ for (const c of CASES) {
       assert.equal(r.code, jsonCode, r.stderr)
       const lines = r.stdout.trimEnd().split('\n')
       assert.equal(lines[0], 'COL')
-      assert.deepEqual(lines.slice(1), items.map((i: any) => bare(i[c.column]) || '<none>'))
+      // null or missing: <none>; an empty string: an empty cell (kubectl's distinction)
+      assert.deepEqual(lines.slice(1), items.map((i: any) => (i[c.column] === null || i[c.column] === undefined ? '<none>' : bare(i[c.column]))))
       const n = await runCli([...c.args(), '-o', `custom-columns=${spec}`, '--no-headers'])
       assert.deepEqual(n.stdout.trimEnd().split('\n'), lines.slice(1))
     })
@@ -176,6 +177,16 @@ describe('JSONPath and custom-columns errors', () => {
       assert.equal(r.code, 2, `${o}: ${r.stderr}`)
     }
   })
+  test('custom-columns: a null member (fatal, a default origin\'s key) and a missing one print <none>', async () => {
+    const r = await runCli(['config', 'get', 'IpInIpMtu', 'LogSeverityScreen', '--host', 'node1', ...S, '-o', 'custom-columns=NAME:.name,FATAL:.fatal,KEY:.origin.key,NOPE:.nope'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(r.stdout.split('\n').map((l) => l.trimEnd().split(/ {2,}/)), [
+      ['NAME', 'FATAL', 'KEY', 'NOPE'],
+      ['IpInIpMtu', '<none>', '/calico/v1/host/node1/config/IpInIpMtu', '<none>'],
+      ['LogSeverityScreen', '<none>', '<none>', '<none>'],
+      [''],
+    ])
+  })
   test('filters, unions and slices as kubectl users write them', async () => {
     const r = await runCli(['config', 'list', '--host', 'node1', ...S, '-o', 'jsonpath={.params[?(@.source=="host")].name}|{.params[0:2].name}|{.params[-1:].name}|{.params[0][\'name\',\'source\']}'])
     assert.equal(r.code, 0, r.stderr)
@@ -210,6 +221,44 @@ describe('parameter names as env variables and etcd keys (config get, config exp
     assert.equal((await value(['/calico/v1/Ready'])).code, 2)
     assert.equal((await value(['FELIX_NOSUCHTHING'])).code, 4)
     assert.equal((await value(['FELIX_'])).code, 4)
+  })
+  test('an unknown name: the error names what was typed, and the name it was read as; exit 4, nothing on stdout (JSON too)', async () => {
+    const cases: {args: string[]; message: string; hint: RegExp}[] = [
+      {args: ['config', 'get', 'FELIX_NOPE', ...S], message: 'unknown Felix 2.0.4 parameter "FELIX_NOPE" (read as the parameter name "NOPE")', hint: /^Hint: run `felixctl config list`/m},
+      {args: ['config', 'get', 'felix_IpInIpMtuu', ...S], message: 'unknown Felix 2.0.4 parameter "felix_IpInIpMtuu" (read as the parameter name "IpInIpMtuu")', hint: /^Hint: did you mean IpInIpMtu\?$/m},
+      {args: ['config', 'get', 'IpInIpMtu', '/calico/v1/config/Nope', ...S], message: 'unknown Felix 2.0.4 parameter "/calico/v1/config/Nope" (read as the parameter name "Nope")', hint: /^Hint: /m},
+      {args: ['config', 'get', 'IpInIpMtuu', ...S], message: 'unknown Felix 2.0.4 parameter "IpInIpMtuu"', hint: /^Hint: did you mean IpInIpMtu\?$/m},
+      {args: ['config', 'get', 'FELIX_NOPE', '--all-hosts', ...S], message: 'unknown Felix 2.0.4 parameter "FELIX_NOPE" (read as the parameter name "NOPE")', hint: /^Hint: /m},
+      {args: ['config', 'list', '--all-hosts', '--param', 'FELIX_IPINIPMTUU', ...S], message: 'unknown Felix 2.0.4 parameter "FELIX_IPINIPMTUU" (read as the parameter name "IPINIPMTUU")', hint: /^Hint: did you mean IpInIpMtu\?$/m},
+      {args: ['config', 'diff', '--host', 'node1', '--host', 'node2', '--param', 'FELIX_NOPE', ...S], message: 'unknown Felix 2.0.4 parameter "FELIX_NOPE" (read as the parameter name "NOPE")', hint: /^Hint: /m},
+      {args: ['config', 'explain', 'FELIX_NOPE'], message: 'unknown Felix 2.0.4 parameter "FELIX_NOPE" (read as the parameter name "NOPE")', hint: /^Hint: /m},
+      {args: ['config', 'explain', 'FELIX_LOGPREFIX', '--felix-version', '2.0.0'], message: 'LogPrefix (given as "FELIX_LOGPREFIX") is not a Felix 2.0.0 parameter: it was added in Felix 2.0.1', hint: /^Hint: felixctl config explain LogPrefix --felix-version 2\.0\.1$/m},
+      // set and unset take the name as written (unset removes a key spelt exactly so): the parameter is the suggestion.
+      {args: ['config', 'set', 'FELIX_IPINIPMTU', '1400', '--layer', 'file', '-c', join(dir, 'felix.cfg'), ...S.slice(0, 2)], message: 'unknown Felix 2.0.4 parameter "FELIX_IPINIPMTU"', hint: /^Hint: did you mean IpInIpMtu\? "FELIX_IPINIPMTU" is its environment variable: config set takes the parameter name \(--force writes an unknown name anyway\)$/m},
+      {args: ['config', 'unset', '/calico/v1/config/IpInIpMtu', '--layer', 'file', '-c', join(dir, 'felix.cfg'), ...S.slice(0, 2)], message: 'unknown Felix 2.0.4 parameter "/calico/v1/config/IpInIpMtu"', hint: /^Hint: did you mean IpInIpMtu\? "\/calico\/v1\/config\/IpInIpMtu" is its etcd key: config unset takes the parameter name/m},
+      {args: ['config', 'set', 'FELIX_NOPE', '1', '--layer', 'file', '-c', join(dir, 'felix.cfg'), ...S.slice(0, 2)], message: 'unknown Felix 2.0.4 parameter "FELIX_NOPE"', hint: /^Hint: --force writes an unknown name anyway$/m},
+    ]
+    for (const c of cases) {
+      for (const json of [false, true]) {
+        const r = await runCli([...c.args, ...(json ? ['-o', 'json'] : [])])
+        const what = `${c.args.join(' ')}${json ? ' -o json' : ''}`
+        assert.equal(r.code, 4, `${what}: ${r.stderr}`)
+        assert.equal(r.stdout, '', what)
+        assert.equal(r.stderr.split('\n')[0], `Error: ${c.message}`, what)
+        assert.match(r.stderr, c.hint, what)
+      }
+    }
+  })
+  test('the fleet views take the same forms: --all-hosts and --param with FELIX_NAME or an etcd key', async () => {
+    const want = await runCli(['config', 'get', 'IpInIpMtu', '--all-hosts', ...S, '-o', 'json'])
+    assert.equal(want.code, 3, want.stderr) // node2's Felix would not start
+    assert.ok(JSON.parse(want.stdout).groups.length > 0)
+    for (const n of ['FELIX_IPINIPMTU', 'felix_ipinipmtu', '/calico/v1/config/IpInIpMtu']) {
+      const r = await runCli(['config', 'get', n, '--all-hosts', ...S, '-o', 'json'])
+      assert.deepEqual([r.code, r.stdout], [want.code, want.stdout], n)
+    }
+    const d = await runCli(['config', 'diff', '--host', 'node1', '--host', 'node2', '--param', 'FELIX_IPINIPMTU', ...S, '-o', 'jsonpath={.differences[*].name}'])
+    assert.equal(d.stdout, 'IpInIpMtu', d.stderr)
   })
   test('config explain takes the same forms', async () => {
     for (const n of ['FELIX_IPINIPMTU', '/calico/v1/config/IpInIpMtu', '/calico/v1/host/node7/config/IpInIpMtu']) {

@@ -323,3 +323,53 @@ describe('config get shows the revision --if-revision takes (issue 16)', () => {
     assert.deepEqual(JSON.parse(r.stdout).origin, {type: 'etcd', key: '/calico/v1/host/node1/config/IpInIpMtu'})
   })
 })
+
+describe('a refused --dry-run on etcd shows the whole plan, impact included (exit 3, nothing written)', () => {
+  for (const driver of ['etcdv2', 'etcdv3'] as const) {
+    const put = (k: string, v: string) => (driver === 'etcdv2' ? etcd.v2('PUT', k, v) : etcd.etcdctl(['put', k, v]))
+    const del = (k: string) => (driver === 'etcdv2' ? etcd.v2('DELETE', k) : etcd.etcdctl(['del', k]))
+    test(`${driver}: a global value this host's per-host key shadows; unset of it is not refused`, async () => {
+      const host = `${driver}-shadow`
+      const globalKey = '/calico/v1/config/IptablesRefreshInterval'
+      const hostKey = `/calico/v1/host/${host}/config/IptablesRefreshInterval`
+      // (not 60, the default: removing the global key then changes the value of the other hosts too)
+      await put(globalKey, '45')
+      await put(hostKey, '90')
+      try {
+        const args = ['config', 'set', 'IptablesRefreshInterval', '30', '--layer', 'global', '--host', host, '-c', noCfg, ...via(driver), '--dry-run']
+        const json = await runCli([...args, '-o', 'json'])
+        assert.equal(json.code, 3, json.stderr)
+        assert.match(json.stderr, new RegExp(`^Error: IptablesRefreshInterval "30" in global etcd is shadowed by per-host etcd \\(${hostKey}\\): the effective value on ${host} stays "90"; nothing was written$`, 'm'))
+        const doc = JSON.parse(json.stdout)
+        assert.deepEqual([doc.target, doc.previous, doc.value, doc.written, doc.dryRun], [globalKey, '45', '30', false, true])
+        assert.deepEqual(doc.actions, [`change ${globalKey} = "30"`])
+        // The impact: every host without an override of its own restarts with the new value; this one does not.
+        assert.ok(doc.impact.hosts >= 3, JSON.stringify(doc.impact))
+        assert.ok(doc.impact.valueChanged.includes("node1"), JSON.stringify(doc))
+        assert.ok(!doc.impact.restart.includes(host), JSON.stringify(doc.impact))
+        assert.deepEqual(doc.diagnostics.filter((d: {severity: string}) => d.severity === 'error').map((d: {code: string}) => d.code), ['write-shadowed'])
+        // The plan is the one --force --dry-run shows (only the refusal and --force's warning differ).
+        const forced = JSON.parse((await runCli([...args, '--force', '-o', 'json'])).stdout)
+        const plan = (d: Record<string, unknown>) => ({...d, warnings: undefined, diagnostics: undefined})
+        assert.deepEqual(plan(doc), plan(forced))
+        const text = await runCli(args)
+        assert.equal(text.code, 3, text.stderr)
+        assert.match(text.stdout, /^would do:\n {2}change \/calico\/v1\/config\/IptablesRefreshInterval = "30"$/m)
+        assert.match(text.stdout, new RegExp(`^impact on ${doc.impact.hosts} host directories under /calico/v1/host/`, 'm'))
+        assert.match(text.stdout, /^dry run: nothing written; the write would be refused \(write-shadowed: see the error\)$/m)
+        const exported = JSON.parse((await runCli(['datastore', 'export', '-c', noCfg, ...via(driver)])).stdout)
+        assert.deepEqual([exported[globalKey], exported[hostKey]], ['45', '90'])
+        // Removing the shadowed global value is not refused: this host keeps 90 (a note says so), the others change.
+        const u = await runCli(['config', 'unset', 'IptablesRefreshInterval', '--layer', 'global', '--host', host, '-c', noCfg, ...via(driver), '--dry-run', '-o', 'json'])
+        assert.equal(u.code, 0, u.stderr)
+        assert.match(u.stderr, new RegExp(`^note: the effective value of IptablesRefreshInterval on ${host} does not change \\(it comes from per-host etcd\\)$`, 'm'))
+        const ud = JSON.parse(u.stdout)
+        assert.deepEqual([ud.actions, ud.after.value, ud.after.source, ud.written], [[`delete ${globalKey}`], 90, 'host', false])
+        assert.ok(ud.impact.valueChanged.includes('node1'), JSON.stringify(ud.impact))
+      } finally {
+        await del(hostKey)
+        await del(globalKey)
+      }
+    })
+  }
+})

@@ -198,6 +198,19 @@ describe('names and keys', () => {
       (error: unknown) => error instanceof NotFoundError && error.exitCode === 4 && /LogSeverityScreen/.test(error.hint ?? ''),
     )
   })
+  test('an unknown name read out of what was typed (FELIX_NAME, an etcd key): the message names both, the did-you-mean stays', () => {
+    const reg = getRegistry()
+    assert.throws(
+      () => requireParam(reg, 'LOGSEVERITYSCREN', 'FELIX_LOGSEVERITYSCREN'),
+      (error: unknown) =>
+        error instanceof NotFoundError &&
+        error.message === 'unknown Felix 2.0.4 parameter "FELIX_LOGSEVERITYSCREN" (read as the parameter name "LOGSEVERITYSCREN")' &&
+        error.hint === 'did you mean LogSeverityScreen?' &&
+        error.code === 'unknown-param',
+    )
+    assert.throws(() => requireParam(reg, 'Nope'), (error: unknown) => error instanceof NotFoundError && error.message === 'unknown Felix 2.0.4 parameter "Nope"')
+    assert.equal(requireParam(reg, 'ipinipmtu', 'FELIX_IPINIPMTU').name, 'IpInIpMtu')
+  })
 })
 
 describe('didYouMean', () => {

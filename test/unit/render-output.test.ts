@@ -77,6 +77,23 @@ describe('renderView', () => {
     const n = parseOutput('custom-columns=NAME:.name', true, OUTPUTS.values)
     assert.equal(await renderView(n, view), 'IpInIpMtu\nLogSeverityScreen\nEtcdEndpoints\n')
   })
+  test('custom-columns: null and undefined show <none> like a missing member; an empty string shows nothing', async () => {
+    const items = [
+      {name: 'a', v: null, s: ''},
+      {name: 'b', v: undefined, s: 'x'},
+      {name: 'c', s: ''},
+      {name: 'd', v: 0, s: 'false', list: ['p', null, 'q']},
+    ]
+    const view = {doc: {items}, items}
+    const o = parseOutput('custom-columns=NAME:.name,V:.v,S:.s,L:.list[*]', false, OUTPUTS.values)
+    assert.equal(
+      await renderView(o, view),
+      ['NAME   V        S       L', 'a      <none>           <none>', 'b      <none>   x       <none>', 'c      <none>           <none>', 'd      0        false   p,<none>,q', ''].join('\n'),
+    )
+    // The empty string is a blank cell of its column's width, never <none>.
+    const s = parseOutput('custom-columns=NAME:.name,S:.s,END:.name', true, OUTPUTS.values)
+    assert.equal(await renderView(s, view), 'a           a\nb   x       b\nc           c\nd   false   d\n')
+  })
   test('value: one line per value; lists joined with ","; null is an empty line', async () => {
     assert.equal(await renderView(parseOutput('value', false, OUTPUTS.values), {...view, values: [...view.values, null]}), '1440\nINFO\nhttp://a:2379,http://b:2379\n\n')
   })

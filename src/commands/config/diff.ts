@@ -22,7 +22,7 @@ Exit code 3 when Felix would not start on either side; 4 when a host directory d
   static override flags = {
     ...outputFlags(OUTPUTS.wide),
     host: Flags.string({summary: 'A host directory under /calico/v1/host/; give it twice to compare two hosts.', helpValue: 'NODE', multiple: true, required: true}),
-    param: Flags.string({summary: 'Only this parameter (repeatable).', helpValue: 'NAME', multiple: true}),
+    param: Flags.string({summary: 'Only this parameter (repeatable; any case, FELIX_NAME or an etcd key, as config get takes it).', helpValue: 'NAME', multiple: true}),
     'with-local': Flags.boolean({summary: "Apply this machine's env and config file to both sides (FelixHostname excepted)."}),
     'felix-version': felixVersionFlag,
     ...localSourceFlags,

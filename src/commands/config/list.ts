@@ -24,7 +24,7 @@ Exit code 3 when Felix would not start with this configuration (on any host, wit
     changed: Flags.boolean({summary: 'Only parameters that some layer sets (env, file or etcd), even to their default value: a value set to the default still hides the layers below it.'}),
     host: hostFlag,
     'all-hosts': Flags.boolean({summary: 'Every host directory under /calico/v1/host/: the parameters that differ from their global value.', exclusive: ['host', 'changed']}),
-    param: Flags.string({summary: 'With --all-hosts: only this parameter (repeatable).', helpValue: 'NAME', multiple: true, dependsOn: ['all-hosts']}),
+    param: Flags.string({summary: 'With --all-hosts: only this parameter (repeatable; any case, FELIX_NAME or an etcd key, as config get takes it).', helpValue: 'NAME', multiple: true, dependsOn: ['all-hosts']}),
     all: Flags.boolean({summary: 'With --all-hosts: every parameter on every host, not only the differences.', dependsOn: ['all-hosts']}),
     'with-local': Flags.boolean({summary: "With --all-hosts: apply this machine's env and config file to every host (FelixHostname excepted).", dependsOn: ['all-hosts']}),
     'felix-version': felixVersionFlag,
