@@ -192,12 +192,12 @@ export async function openFelixDatastore(request: OpenFelixDatastoreRequest): Pr
   }
 }
 
-/** The config keys of a snapshot file, for shell completion of host directories (no Felix rules apply). */
-export async function snapshotConfigKeys(path: string): Promise<ConfigTree['kvs']> {
+/** The host directories of a snapshot file (with or without config keys), for shell completion (no Felix rules apply). */
+export async function snapshotHostDirs(path: string): Promise<string[]> {
   const {openDatastore} = await import('../datastore/index.js')
   const ds = await openDatastore({type: 'snapshot', path})
   try {
-    return (await ds.readConfig()).kvs
+    return (await ds.readConfig()).hostDirs ?? []
   } finally {
     await ds.close()
   }
