@@ -5,7 +5,7 @@ import type {ConnectionSources} from '../datastore/calicoctl-settings.js'
 import {ConfigContext, ConfigContextOptions, resolveLocal} from './config-context.js'
 import {Resolution} from '../resolve/types.js'
 import {withFelixProcess} from './felix-process.js'
-import {openFelixDatastore, type FelixDatastore} from './felix-datastore.js'
+import {V3_NOTE, openFelixDatastore, type FelixDatastore} from './felix-datastore.js'
 import {reachExit} from './exit-codes.js'
 
 export interface DatastoreStatusResult {
@@ -81,6 +81,8 @@ export interface DatastoreExportResult {
   snapshot: Record<string, string>
   keys: number
   source: {type: string; endpoints: string[]}
+  /** Notes for stderr: the v3 note when the keys came from the v3 store. */
+  warnings: string[]
 }
 
 export async function datastoreExport(options: ConfigContextOptions): Promise<DatastoreExportResult> {
@@ -95,5 +97,5 @@ export async function datastoreExport(options: ConfigContextOptions): Promise<Da
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   // With DatastoreType kubernetes nothing is read: the source is where Felix is configured to look.
   const source = read.kind === 'kubernetes' ? {type: target.type, endpoints: target.endpoints} : {type: read.kind, endpoints: read.endpoints}
-  return {snapshot: Object.fromEntries(entries), keys: entries.length, source}
+  return {snapshot: Object.fromEntries(entries), keys: entries.length, source, warnings: read.kind === 'etcdv3' ? [V3_NOTE] : []}
 }
