@@ -44,7 +44,7 @@ export interface WatchStart {
   revision: string
   /** Config keys read (global and host directories in scope). */
   keys: number
-  /** Host directories with config keys in scope (or the --host ones). */
+  /** Host directories in scope, with or without config keys (or the --host ones). */
   hosts: number
   ready: string | null
   localLayers: Impact['localLayers']

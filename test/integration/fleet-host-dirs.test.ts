@@ -137,6 +137,25 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
       assert.deepEqual(doc.problems.filter((p: {host: string | null}) => p.host === 'node5' || p.host === 'node9'), [])
     })
 
+    test('config set --layer host: a keyless directory exists already (no --create-host); a missing one is new', async () => {
+      for (const host of ['node5', 'node9']) {
+        const r = await cli(['config', 'set', 'IpInIpMtu', '1440', '--layer', 'host', '--host', host, '--dry-run', '-o', 'json'], [0])
+        const doc = JSON.parse(r.stdout)
+        assert.deepEqual([doc.target, doc.newHost], [`/calico/v1/host/${host}/config/IpInIpMtu`, null], r.stderr)
+        assert.doesNotMatch(r.stderr, /--create-host/)
+        // Only that host's Felix restarts, out of every host directory.
+        assert.deepEqual([doc.impact.hosts, doc.impact.restart, doc.impact.valueChanged], [4, [host], [host]])
+      }
+      const r = await cli(['config', 'set', 'IpInIpMtu', '1440', '--layer', 'host', '--host', 'node6', '--dry-run', '-o', 'json'], [0])
+      const newHost = JSON.parse(r.stdout).newHost
+      assert.deepEqual([newHost.host, newHost.hostCount], ['node6', 4])
+      // Keyless directories are among the suggestions.
+      assert.ok(newHost.suggestions.includes('node5'), JSON.stringify(newHost))
+      assert.match(r.stderr, /no host directory \/calico\/v1\/host\/node6\/ yet \(4 host directories\); did you mean .*; the write would need --create-host/)
+      const refused = await cli(['config', 'set', 'IpInIpMtu', '1440', '--layer', 'host', '--host', 'node6', '--yes'], [4])
+      assert.match(refused.stderr, /no host directory \/calico\/v1\/host\/node6\/ yet/)
+    })
+
     test('datastore export keeps the keyless directories; the snapshot\'s fleet views are etcd\'s', async () => {
       const e = await cli(['datastore', 'export'], [0])
       const exported = JSON.parse(e.stdout)
