@@ -15,7 +15,7 @@ export const writeFlags = {
   'if-revision': Flags.string({summary: 'etcd compare-and-swap: write only if the key\'s revision (v3 mod_revision, v2 modifiedIndex) is this; 0 = only if absent.', helpValue: 'N'}),
   'fix-spelling': Flags.boolean({summary: 'In felix.cfg, also remove other spellings of the same key (they override the canonical one).'}),
   force: Flags.boolean({summary: 'Write anyway, with a warning: an unknown parameter name, a value Felix rejects, a change after which Felix would not start, or a value a higher layer shadows.'}),
-  'create-host': Flags.boolean({summary: 'With --layer host: create the host directory when it holds no config keys yet (otherwise felixctl asks on a TTY, or refuses).'}),
+  'create-host': Flags.boolean({summary: 'With --layer host: create the host directory when there is none yet (otherwise felixctl asks on a TTY, or refuses); a directory without config keys exists already.'}),
   'dry-run': Flags.boolean({summary: 'Show what would change (a diff for files) and write nothing.'}),
   yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation before writing to etcd.'}),
   'follow-symlinks': Flags.boolean({summary: 'Edit through a symbolic link that points outside the file\'s directory.'}),

@@ -8,7 +8,7 @@ import {COMPLETION_KINDS, completionWords, type CompletionKind} from '../service
 export default class Complete extends FelixctlCommand {
   static override summary = 'Print the words shell completion offers: parameter names, layers, OpenStack file kinds and releases, host directories of a snapshot.'
   static override description = `One word per line, for the completion functions of bash and zsh (docs/output-formats.md, Shell completion); oclif's \`felixctl autocomplete\` completes the commands, flags and fixed option lists.
-hosts reads the host directories that hold config keys in the snapshot given with --snapshot (or FELIXCTL_SNAPSHOT).`
+hosts reads the host directories (with or without config keys) in the snapshot given with --snapshot (or FELIXCTL_SNAPSHOT).`
   static override examples = [
     {description: 'Every parameter name', command: '<%= config.bin %> <%= command.id %> params'},
     {description: 'The host directories of a snapshot', command: '<%= config.bin %> <%= command.id %> hosts --snapshot examples/snapshot.json'},

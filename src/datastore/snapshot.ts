@@ -2,10 +2,16 @@
  * The snapshot driver: a JSON object mapping etcd keys to values, as written by
  * `felixctl datastore export` (`{"/calico/v1/config/LogSeverityFile": "DEBUG", ...}`).
  * Read-only: writes are refused.
+ *
+ * Host directories: a snapshot reports every host directory it names, as an unscoped etcd read
+ * does (ConfigTree.hostDirs): the <h> of any key under /calico/v1/host/<h>/. `datastore export`
+ * writes a host directory that holds no config keys as the key `/calico/v1/host/<h>/` (etcdctl
+ * v2's `ls -p` spelling of a directory) with the value "" (HOST_DIR_VALUE in types.ts); a snapshot holding
+ * config keys only (any older one) names exactly the directories that hold them.
  */
 import {readRegularFile} from '../lib/read-file.js'
 import {LocalIoError, UsageError} from '../errors.js'
-import {CONFIG_PREFIX, ConfigTree, Datastore, HOST_PREFIX, Kv, READY_KEY, ReadScope, inScope} from './types.js'
+import {CONFIG_PREFIX, ConfigTree, Datastore, HOST_PREFIX, Kv, READY_KEY, ReadScope, hostDirOfKey, inScope} from './types.js'
 
 export function isConfigKey(key: string): boolean {
   // Index arithmetic, no split: this runs once per key of a whole fleet's tree.
@@ -62,7 +68,7 @@ export function snapshotNestingPast(text: string, yaml: boolean, limit = SNAPSHO
  * Parse a snapshot document (pure). Throws LocalIoError naming the file on malformed input, with
  * a one-line message. `parseYaml` is given for a `.yaml`/`.yml` snapshot only.
  */
-export function parseSnapshot(text: string, path: string, parseYaml?: (text: string) => unknown): {kvs: Kv[]; ready: string | null} {
+export function parseSnapshot(text: string, path: string, parseYaml?: (text: string) => unknown): {kvs: Kv[]; ready: string | null; hostDirs: string[]} {
   let doc: unknown
   const body = text.replace(/^\uFEFF/, '')
   const malformed = (reason: string) =>
@@ -88,6 +94,7 @@ export function parseSnapshot(text: string, path: string, parseYaml?: (text: str
   }
   const kvs: Kv[] = []
   let ready: string | null = null
+  const hostDirs = new Set<string>()
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
     if (typeof value !== 'string') {
       throw new LocalIoError(`cannot parse snapshot ${path}: the value of ${JSON.stringify(key)} is not a string`, {
@@ -98,8 +105,10 @@ export function parseSnapshot(text: string, path: string, parseYaml?: (text: str
     }
     if (key === READY_KEY) ready = value
     else if (isConfigKey(key)) kvs.push({key, value})
+    const host = hostDirOfKey(key)
+    if (host !== null) hostDirs.add(host)
   }
-  return {kvs, ready}
+  return {kvs, ready, hostDirs: [...hostDirs].sort()}
 }
 
 export class SnapshotDatastore implements Datastore {
@@ -113,7 +122,10 @@ export class SnapshotDatastore implements Datastore {
 
   async readConfig(scope?: ReadScope): Promise<ConfigTree> {
     const tree = await this.readAll()
-    return scope?.host ? {...tree, kvs: tree.kvs.filter((kv) => inScope(kv.key, scope))} : tree
+    if (!scope?.host) return tree
+    // A scoped read names no host directories (as etcd's).
+    const {hostDirs: _hostDirs, ...rest} = tree
+    return {...rest, kvs: tree.kvs.filter((kv) => inScope(kv.key, scope))}
   }
 
   private async readAll(): Promise<ConfigTree> {

@@ -25,8 +25,9 @@ export interface ConfigTree {
   revision?: string
   /**
    * Every host directory under /calico/v1/host/ (with or without config keys), sorted; set by
-   * an unscoped read of etcd (v2: its directories; v3: the <h> of any key under it), absent
-   * for a snapshot (which holds config keys only) and for a scoped read.
+   * an unscoped read (v2: its directories; v3 and a snapshot: the <h> of any key under it;
+   * `datastore export` writes a directory without config keys as the key /calico/v1/host/<h>/),
+   * absent for a scoped read.
    */
   hostDirs?: string[]
 }
@@ -86,3 +87,13 @@ export interface DatastoreConnection {
 export const CONFIG_PREFIX = '/calico/v1/config/'
 export const HOST_PREFIX = '/calico/v1/host/'
 export const READY_KEY = '/calico/v1/Ready'
+
+/** The value `datastore export` gives the key `/calico/v1/host/<h>/` of a host directory without config keys. */
+export const HOST_DIR_VALUE = ''
+
+/** The host directory a key lies in (`/calico/v1/host/<h>/...`, <h> non-empty), or null. */
+export function hostDirOfKey(key: string): string | null {
+  if (!key.startsWith(HOST_PREFIX)) return null
+  const slash = key.indexOf('/', HOST_PREFIX.length)
+  return slash > HOST_PREFIX.length ? key.slice(HOST_PREFIX.length, slash) : null
+}

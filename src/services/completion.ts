@@ -6,7 +6,6 @@
  * (`--layer`, `--datastore-type`) itself.
  */
 import {UsageError} from '../errors.js'
-import {hostsWithConfig} from '../layers/etcd.js'
 import {getRegistry} from '../params/index.js'
 import {releaseCompletionWords} from '../openstack/releases.js'
 import {FILE_KINDS} from '../openstack/requirements.js'
@@ -29,8 +28,8 @@ export async function completionWords(kind: CompletionKind, options: {felixVersi
       return releaseCompletionWords()
     case 'hosts': {
       if (options.snapshot === undefined) throw new UsageError('complete hosts reads the host directories of a snapshot: give --snapshot FILE', {hint: 'felixctl datastore export > snap.json; felixctl complete hosts --snapshot snap.json'})
-      const {snapshotConfigKeys} = await import('./felix-datastore.js')
-      return hostsWithConfig(await snapshotConfigKeys(options.snapshot))
+      const {snapshotHostDirs} = await import('./felix-datastore.js')
+      return snapshotHostDirs(options.snapshot)
     }
   }
 }

@@ -4,6 +4,11 @@
  * range reads, or one recursive v2 GET), one pass to group the keys by host directory,
  * then every host directory evaluated with the resolver (fast path in fleet-eval.ts).
  *
+ * Every host directory under /calico/v1/host/ is a host, with or without config keys (a
+ * directory of workloads only): the read names them (ConfigTree.hostDirs). Felix on a host
+ * whose directory holds no config key runs on the global layer alone, so such a host gets the
+ * result of the empty key set, which the evaluator computes once for all of them.
+ *
  * Remote hosts' env and file layers are invisible: by default each host is evaluated with
  * no env and no config file, i.e. what etcd alone gives it. With --with-local, this
  * machine's env and file apply to every host, except FelixHostname: that names this
@@ -48,6 +53,8 @@ export interface FleetContext {
   params: string[]
   /** Host directories with config keys, sorted. */
   hostNames: string[]
+  /** Every host directory under /calico/v1/host/ (with or without config keys), sorted: the hosts of the fleet views. */
+  hostDirs: string[]
   evaluator: FleetEvaluator
   /** Config keys per host directory (one pass over the read). */
   byHost: Map<string, HostKv[]>
@@ -188,6 +195,7 @@ export async function buildFleetContext(options: FleetOptions): Promise<FleetCon
   const kvs: Kv[] = tree?.kvs ?? []
   const readFrom: FleetReadFrom = tree ? {...read, revision: tree.revision} : read
   const {globalKvs, byHost} = groupFleetKvs(kvs)
+  const hostNames = [...byHost.keys()].sort()
 
   const {env, file, warning} = fleetLocalLayers(local, Boolean(options.withLocal))
   if (warning) warnings.push(warning)
@@ -199,7 +207,8 @@ export async function buildFleetContext(options: FleetOptions): Promise<FleetCon
     localLayers: options.withLocal ? 'applied' : 'hidden',
     note: options.withLocal ? APPLIED_NOTE : HIDDEN_NOTE,
     params: params.map((p) => p.name),
-    hostNames: [...byHost.keys()].sort(),
+    hostNames,
+    hostDirs: everyHostDir(tree?.hostDirs, hostNames),
     evaluator,
     byHost,
     globalKvs,
@@ -207,11 +216,30 @@ export async function buildFleetContext(options: FleetOptions): Promise<FleetCon
   }
 }
 
-/** A host directory name given by the user must be one that holds config keys. */
+/**
+ * Every host directory: those the read names (sorted by the driver) and, should a driver name
+ * none, those with config keys. Both sorted; the merge keeps the read's array when it holds them all.
+ */
+export function everyHostDir(read: readonly string[] | undefined, withConfig: readonly string[]): string[] {
+  if (!read) return [...withConfig]
+  const known = new Set(read)
+  const extra = withConfig.filter((h) => !known.has(h))
+  return extra.length ? [...read, ...extra].sort() : [...read]
+}
+
+/** The config keys of a host directory that holds none: one shared empty list. */
+const NO_KEYS: readonly HostKv[] = Object.freeze([])
+
+/** A host's config keys (none for a directory without config keys). */
+function keysOf(ctx: FleetContext, host: string): readonly HostKv[] {
+  return ctx.byHost.get(host) ?? NO_KEYS
+}
+
+/** A host directory name given by the user must exist (with or without config keys). */
 function requireHost(ctx: FleetContext, host: string): void {
-  if (ctx.byHost.has(host)) return
-  const close = didYouMean(host, ctx.hostNames)
-  throw new NotFoundError(`no host directory ${JSON.stringify(host)} with config keys under /calico/v1/host/ (${ctx.hostNames.length} host directories have config keys)`, {
+  if (ctx.byHost.has(host) || ctx.hostDirs.includes(host)) return
+  const close = didYouMean(host, ctx.hostDirs)
+  throw new NotFoundError(`no host directory ${JSON.stringify(host)} under /calico/v1/host/ (${ctx.hostDirs.length} host ${ctx.hostDirs.length === 1 ? 'directory' : 'directories'})`, {
     hint: close.length ? `did you mean ${close.join(' or ')}?` : 'felixctl config list --all-hosts lists the host directories',
     code: 'unknown-host',
   })
@@ -266,8 +294,8 @@ export async function configListAllHosts(options: FleetOptions & {all?: boolean}
   const hosts: FleetHostRow[] = []
   const allIndices = base.map((_, i) => i)
   const registry = ctx.registry
-  for (const host of ctx.hostNames) {
-    const entries = ctx.byHost.get(host)!
+  for (const host of ctx.hostDirs) {
+    const entries = keysOf(ctx, host)
     const r = ev.evaluate(host, entries)
     const cells: FleetHostRow['cells'] = []
     // Object literals, not spreads: this loop makes ~40,000 of them at 10,000 hosts.
@@ -341,8 +369,8 @@ export async function configGetAllHosts(name: string, options: FleetOptions): Pr
   const groups = new Map<string, FleetValueGroup>()
   const fatalGroups = new Map<string, FleetValueGroup>()
   const fatal: FleetGetResult['fatal'] = []
-  for (const host of ctx.hostNames) {
-    const entries = ctx.byHost.get(host)!
+  for (const host of ctx.hostDirs) {
+    const entries = keysOf(ctx, host)
     const r = ev.evaluate(host, entries)
     if (r.fatal) {
       // What Felix reports after the failure is not this directory's doing: group by what it holds.
@@ -376,7 +404,7 @@ export async function configGetAllHosts(name: string, options: FleetOptions): Pr
     localLayers: ctx.localLayers,
     note: ctx.note,
     global: {...ev.baseline.cells[0], fatal: ev.baseline.fatal, own: globalOwn(ctx)},
-    hostCount: ctx.hostNames.length,
+    hostCount: ctx.hostDirs.length,
     groups: sorted,
     fatal,
     warnings: ctx.warnings,
@@ -429,10 +457,10 @@ export async function configDiff(hosts: string[], options: FleetOptions): Promis
   for (const h of hosts) requireHost(ctx, h)
   const ev = ctx.evaluator
   const registry = ctx.registry
-  const a = ev.evaluate(hosts[0], ctx.byHost.get(hosts[0])!)
-  const b = hosts[1] !== undefined ? ev.evaluate(hosts[1], ctx.byHost.get(hosts[1])!) : ev.baseline
-  const aOwn = a.fatal ? ownSettings(registry, ctx.params, ctx.byHost.get(hosts[0])!) : null
-  const bOwn = hosts[1] !== undefined ? (b.fatal ? ownSettings(registry, ctx.params, ctx.byHost.get(hosts[1])!) : null) : globalOwn(ctx)
+  const a = ev.evaluate(hosts[0], keysOf(ctx, hosts[0]))
+  const b = hosts[1] !== undefined ? ev.evaluate(hosts[1], keysOf(ctx, hosts[1])) : ev.baseline
+  const aOwn = a.fatal ? ownSettings(registry, ctx.params, keysOf(ctx, hosts[0])) : null
+  const bOwn = hosts[1] !== undefined ? (b.fatal ? ownSettings(registry, ctx.params, keysOf(ctx, hosts[1])) : null) : globalOwn(ctx)
   const rawsOf = (own: OwnSetting[] | null, name: string) => {
     const raws = own?.filter((o) => o.name === name).map((o) => o.raw)
     return raws?.length ? raws : null

@@ -3,7 +3,8 @@
  * layer, origin and hint. Errors: Felix would not start, or a value is ignored. Warnings: things
  * that work today but mislead (spelling quirks, unknown keys, deprecated settings).
  */
-import {hostEntries, hostsWithConfig} from '../layers/etcd.js'
+import type {Kv} from '../datastore/types.js'
+import {everyHostDir, groupFleetKvs} from './config-fleet.js'
 import {Diagnostic, Fatal, Resolution} from '../resolve/types.js'
 import {resolveFelixConfig} from '../resolve/resolve.js'
 import {realFileProbe} from '../params/kinds.js'
@@ -83,16 +84,24 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
   let stopped: string[]
   let fatal = ctx.resolution.fatal
   if (options.allHosts) {
-    // One read (already done), one pure resolve per host directory, as that host's Felix would see the datastore.
-    const kvs = ctx.datastoreRead.tree?.kvs ?? []
-    hosts = hostsWithConfig(kvs)
+    // One read (already done), one pure resolve per host directory, as that host's Felix would see
+    // the datastore: every host directory, with or without config keys (Felix on a host whose
+    // directory holds none runs on the global layer alone: one resolve serves all of them).
+    const tree = ctx.datastoreRead.tree
+    const {globalKvs, byHost} = groupFleetKvs(tree?.kvs ?? [])
+    hosts = everyHostDir(tree?.hostDirs, [...byHost.keys()].sort())
     const probe = realFileProbe()
+    const resolveHost = (h: string, hostKvs: readonly Kv[]) =>
+      resolveFelixConfig({registry: ctx.registry, kernelHostname: h, env: [], file: {state: 'absent'}, datastore: {state: 'loaded', kvs: hostKvs.length ? globalKvs.concat(hostKvs) : globalKvs}, probe})
+    let noKeys: Resolution | null = null
     const seen = new Set<string>()
     problems = []
     stopped = []
     warnings.push('note: --all-hosts evaluates the etcd layers of each host directory; the env and file layers of remote hosts are not visible')
     for (const h of hosts) {
-      const r = resolveFelixConfig({registry: ctx.registry, kernelHostname: h, env: [], file: {state: 'absent'}, datastore: {state: 'loaded', kvs: [...kvs.filter((kv) => !kv.key.startsWith('/calico/v1/host/')), ...hostEntriesAsKvs(kvs, h)]}, probe})
+      const own = byHost.get(h)
+      // The kernel hostname only names the (empty) directory and FelixHostname's value: the result is the same for every such host.
+      const r = own ? resolveHost(h, own.map((e) => e.kv)) : (noKeys ??= resolveHost(h, []))
       for (const p of problemsOf(r, h, selectionFlags(options, h))) {
         // A problem in global etcd shows up for every host: report it once.
         const globalOnly = p.layer === 'global' || (p.origin?.key?.startsWith('/calico/v1/config/') ?? false)
@@ -121,6 +130,3 @@ export async function configValidate(options: ConfigContextOptions & {allHosts?:
   return {felixVersion: ctx.registry.felixVersion, hosts, stopped, hostSelection: options.allHosts ? null : ctx.hostSelection, fatal, problems, counts, strict, status, exitCode, warnings}
 }
 
-function hostEntriesAsKvs(kvs: readonly {key: string; value: string}[], host: string) {
-  return hostEntries(kvs, host).map((e) => ({key: e.origin.key!, value: e.raw}))
-}

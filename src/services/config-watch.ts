@@ -21,7 +21,7 @@ import {getRegistry} from '../params/index.js'
 import {realFileProbe} from '../params/kinds.js'
 import {resolveFelixConfig} from '../resolve/resolve.js'
 import {ConfigContextOptions, readLocalLayers} from './config-context.js'
-import {openFelixWatch} from './felix-datastore.js'
+import {V3_NOTE, openFelixWatch} from './felix-datastore.js'
 import {APPLIED_NOTE, HIDDEN_NOTE, fleetLocalLayers} from './config-fleet.js'
 import {withFelixProcess} from './felix-process.js'
 import {Impact, ImpactOptions, computeImpact} from './impact.js'
@@ -44,7 +44,7 @@ export interface WatchStart {
   revision: string
   /** Config keys read (global and host directories in scope). */
   keys: number
-  /** Host directories with config keys in scope (or the --host ones). */
+  /** Host directories in scope, with or without config keys (or the --host ones). */
   hosts: number
   ready: string | null
   localLayers: Impact['localLayers']
@@ -192,6 +192,8 @@ export async function configWatch(options: WatchOptions, sink: WatchSink, signal
     if (!ds.watchConfig) throw new UsageError(`config watch needs etcd; the ${ds.kind} datastore cannot be watched`, {hint: 'give --datastore-type etcdv2 or etcdv3'})
     const first = await ds.readConfig()
     if (first.revision === undefined) throw new UsageError(`the ${ds.kind} datastore gave no revision to watch from`)
+    // As every view of the v3 store: once, after the read, before the first event.
+    if (ds.kind === 'etcdv3') sink.notice(V3_NOTE)
     /** What etcd numbers its changes with. */
     const unit = ds.kind === 'etcdv2' ? 'index' : 'revision'
     if (hosts && first.hostDirs) {

@@ -18,10 +18,10 @@ import {goToLower, parseKind, realFileProbe} from '../params/kinds.js'
 import {ParamDef, Registry, TypedValue} from '../params/types.js'
 import {FileLayerInput} from '../resolve/resolve.js'
 import {Fatal, Resolution} from '../resolve/types.js'
-import type {Kv} from '../datastore/types.js'
+import {HOST_PREFIX, type Kv} from '../datastore/types.js'
 import {ConfigContext, ConfigContextOptions, DEFAULT_CONFIG_FILE, buildConfigContext, localOriginText, resolveWith} from './config-context.js'
 import {openConfiguredDatastore} from './felix-datastore.js'
-import {fleetLocalLayers} from './config-fleet.js'
+import {everyHostDir, fleetLocalLayers} from './config-fleet.js'
 import {computeImpact, Impact} from './impact.js'
 import {paramNameFromInput} from './config-query.js'
 
@@ -83,8 +83,8 @@ export interface ConfigWritePlan {
   /** Under --dry-run: the refusal the write would meet (thrown after the plan is shown), else null. */
   refusal: CheckFailedError | null
   /**
-   * --layer host: the host directory holds no config keys yet (a new directory, or a typo), with
-   * the closest existing directories; null otherwise. A set must be confirmed (--create-host).
+   * --layer host: there is no such host directory yet, with or without config keys (a new node, or
+   * a typo), with the closest existing directories; null otherwise. A set must be confirmed (--create-host).
    */
   newHost: {host: string; suggestions: string[]; hostCount: number} | null
   /** Private: what apply needs. */
@@ -443,18 +443,22 @@ function refuseOtherHostDirectory(ctx: ConfigContext, options: ConfigWriteOption
   )
 }
 
-/** Does the host directory hold config keys? If not, the existing ones (from the same, unscoped read) for a did-you-mean. */
+/**
+ * Does the host directory exist (with or without config keys: a node's directory of workloads is
+ * one the fleet views list)? If not, the existing ones (from the same, unscoped read) for a did-you-mean.
+ */
 function newHostDirectory(ctx: ConfigContext, host: string): ConfigWritePlan['newHost'] {
   const prefix = hostKey(host, '')
-  const kvs = ctx.datastoreRead.tree?.kvs ?? []
-  if (kvs.some((kv) => kv.key.startsWith(prefix))) return null
-  const hosts = hostsWithConfig(kvs)
+  const tree = ctx.datastoreRead.tree
+  const kvs = tree?.kvs ?? []
+  if (tree?.hostDirs?.includes(host) || kvs.some((kv) => kv.key.startsWith(prefix))) return null
+  const hosts = everyHostDir(tree?.hostDirs, hostsWithConfig(kvs))
   return {host, suggestions: didYouMean(host, hosts), hostCount: hosts.length}
 }
 
 export function newHostMessage(h: NonNullable<ConfigWritePlan['newHost']>): string {
   const close = h.suggestions.length ? `; did you mean ${h.suggestions.join(' or ')}?` : ''
-  return `host directory ${hostKey(h.host, '')} holds no config keys yet (${h.hostCount} host director${h.hostCount === 1 ? 'y has' : 'ies have'} config keys)${close}`
+  return `no host directory ${HOST_PREFIX}${h.host}/ yet (${h.hostCount} host director${h.hostCount === 1 ? 'y' : 'ies'})${close}`
 }
 
 /** A set to a host directory that does not exist, without --create-host or a yes at the prompt. */

@@ -1,11 +1,11 @@
 /** `datastore status` and `datastore export`: connect the way Felix would (openFelixDatastore), read both config directories once. */
 import {hostsWithConfig} from '../layers/etcd.js'
-import {READY_KEY} from '../datastore/types.js'
+import {HOST_DIR_VALUE, HOST_PREFIX, READY_KEY, type ConfigTree} from '../datastore/types.js'
 import type {ConnectionSources} from '../datastore/calicoctl-settings.js'
 import {ConfigContext, ConfigContextOptions, resolveLocal} from './config-context.js'
 import {Resolution} from '../resolve/types.js'
 import {withFelixProcess} from './felix-process.js'
-import {openFelixDatastore, type FelixDatastore} from './felix-datastore.js'
+import {V3_NOTE, openFelixDatastore, type FelixDatastore} from './felix-datastore.js'
 import {reachExit} from './exit-codes.js'
 
 export interface DatastoreStatusResult {
@@ -77,19 +77,25 @@ export function datastoreStatusOfContext(ctx: ConfigContext): DatastoreStatusRes
 }
 
 export interface DatastoreExportResult {
-  /** The snapshot document: etcd key -> value, keys sorted; the format --snapshot reads. */
+  /** The snapshot document: etcd key -> value, keys sorted; the format --snapshot reads (a host directory without config keys: `/calico/v1/host/<h>/` -> ""). */
   snapshot: Record<string, string>
   keys: number
   source: {type: string; endpoints: string[]}
+  /** Notes for stderr: the v3 note when the keys came from the v3 store. */
+  warnings: string[]
 }
 
 export async function datastoreExport(options: ConfigContextOptions): Promise<DatastoreExportResult> {
   const {read, target} = await openFelixDatastore({localOnly: await felixLocalView(options), options, onError: 'throw', view: 'status'})
-  const tree = read.tree ?? {kvs: [], ready: null}
+  const tree: ConfigTree = read.tree ?? {kvs: [], ready: null}
   const entries: [string, string][] = tree.kvs.map((kv) => [kv.key, kv.value])
   if (tree.ready !== null) entries.push([READY_KEY, tree.ready])
+  // A host directory without config keys (workloads only, say) is still one the fleet views list:
+  // kept as its directory key, which the snapshot driver reads back as a host directory.
+  const withConfig = new Set(hostsWithConfig(tree.kvs))
+  for (const h of tree.hostDirs ?? []) if (!withConfig.has(h)) entries.push([`${HOST_PREFIX}${h}/`, HOST_DIR_VALUE])
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   // With DatastoreType kubernetes nothing is read: the source is where Felix is configured to look.
   const source = read.kind === 'kubernetes' ? {type: target.type, endpoints: target.endpoints} : {type: read.kind, endpoints: read.endpoints}
-  return {snapshot: Object.fromEntries(entries), keys: entries.length, source}
+  return {snapshot: Object.fromEntries(entries), keys: entries.length, source, warnings: read.kind === 'etcdv3' ? [V3_NOTE] : []}
 }

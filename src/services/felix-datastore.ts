@@ -52,10 +52,15 @@ export interface DatastoreRead {
 /** §3.5: Felix 2.0 reads etcd through the v2 API; etcd 3.4 keeps the v2 and v3 key spaces apart. */
 export const V3_NOTE = 'note: Felix 2.0 reads etcd through the v2 API; these are the keys in the v3 store (--datastore-type etcdv3), which Felix itself does not see'
 
-/** The notes each view prints about what it read (the views word the kubernetes case for what they show). */
+/**
+ * The notes each view prints about what it read (the views word the kubernetes case for what they show).
+ * The v3 note goes with every view that shows Felix's configuration from the v3 store (config watch
+ * prints it itself; datastore export with its summary line); `datastore status` reports the API it
+ * read as data (`apiVersion`).
+ */
 const VIEW_NOTES = {
   config: {kubernetes: 'note: DatastoreType is kubernetes: the per-host and global etcd layers do not exist', v3: true},
-  fleet: {kubernetes: 'note: DatastoreType is kubernetes: there are no etcd host directories to compare', v3: false},
+  fleet: {kubernetes: 'note: DatastoreType is kubernetes: there are no etcd host directories to compare', v3: true},
   status: {kubernetes: null, v3: false},
 } as const
 
@@ -192,12 +197,12 @@ export async function openFelixDatastore(request: OpenFelixDatastoreRequest): Pr
   }
 }
 
-/** The config keys of a snapshot file, for shell completion of host directories (no Felix rules apply). */
-export async function snapshotConfigKeys(path: string): Promise<ConfigTree['kvs']> {
+/** The host directories of a snapshot file (with or without config keys), for shell completion (no Felix rules apply). */
+export async function snapshotHostDirs(path: string): Promise<string[]> {
   const {openDatastore} = await import('../datastore/index.js')
   const ds = await openDatastore({type: 'snapshot', path})
   try {
-    return (await ds.readConfig()).kvs
+    return (await ds.readConfig()).hostDirs ?? []
   } finally {
     await ds.close()
   }

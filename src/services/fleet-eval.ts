@@ -31,8 +31,9 @@
  * the host entry's (parsed, and different from the baseline's), another value that parses is
  * that value, with the baseline's raw, source and origin.
  *
- * Anything outside that property (any other fatal baseline, an unknown or fatal host entry,
- * DatastoreType, which feeds Validate) falls back to the full resolver for that host.
+ * A host directory without config keys gets the baseline itself, in every case (the empty key
+ * set: see evaluate). Anything outside that property (any other fatal baseline, an unknown or
+ * fatal host entry, DatastoreType, which feeds Validate) falls back to the full resolver for that host.
  * test/integration/fleet-eval.test.ts checks the fast path against the full resolver on
  * random fleets.
  */
@@ -133,7 +134,7 @@ export class FleetEvaluator {
   private readonly fileByParam = new Map<string, RawEntry[]>()
   private readonly globalByParam = new Map<string, Kv[]>()
   /** Counters, for the benchmark and the tests. */
-  readonly stats = {fast: 0, full: 0, miniResolves: 0, cacheHits: 0, parsed: 0}
+  readonly stats = {fast: 0, full: 0, miniResolves: 0, cacheHits: 0, parsed: 0, empty: 0}
   private readonly slots = new Map<string, Slot>()
   /**
    * The global layer alone stops Felix at the datastore stage: the parameters with a fatal
@@ -189,12 +190,18 @@ export class FleetEvaluator {
    * parameter name as spelt in its key: /calico/v1/host/<host>/config/<name>).
    */
   evaluate(host: string, hostEntries: readonly {name: string; kv: Kv}[]): HostEvaluation {
-    if (this.input.fast === false || (this.baseline.fatal && !this.brokenGlobal)) return this.full(host, hostEntries.map((e) => e.kv))
     const n = hostEntries.length
-    if (n === 0) {
+    // A host directory without config keys (workloads only): the empty key set, whose result is
+    // the baseline's whatever else is broken. The resolver reads the kernel hostname only as
+    // FelixHostname's value (local-only, never compared) and to pick the host directory, which
+    // is empty either way; FelixHostname "" (every directory merged) cannot come from the env or
+    // file layers here (the constructor refuses them) nor from etcd (local-only).
+    if (n === 0 && this.input.fast !== false) {
       this.stats.fast++
+      this.stats.empty++
       return {host, fatal: this.baseline.fatal, cells: this.baseline.cells, diagnostics: [], changed: []}
     }
+    if (this.input.fast === false || (this.baseline.fatal && !this.brokenGlobal)) return this.full(host, hostEntries.map((e) => e.kv))
     // The common case: each parameter once (a host directory rarely spells one parameter twice).
     const slots: Slot[] = new Array(n)
     let repeated = false

@@ -238,3 +238,63 @@ describe('hosts whose Felix is stopped (stuck in configuration): one name in val
     assert.deepEqual(JSON.parse(one.stdout).stopped, ['node-b'])
   })
 })
+
+describe('host directories without config keys, in a snapshot', () => {
+  // node-d: the directory key `datastore export` writes for a directory without config keys;
+  // node-e: a hand-written snapshot with some other key of the directory (BIRD's address).
+  const withDirs = (extra: Record<string, string> = {}) => {
+    const path = join(dir, `dirs-${Object.keys(extra).length}.json`)
+    writeFileSync(path, JSON.stringify({...FLEET, '/calico/v1/host/node-d/': '', '/calico/v1/host/node-e/bird_ip': '10.0.0.5', ...extra}))
+    return path
+  }
+
+  test('every fleet view lists them, with the global row; diff and completion take them', async () => {
+    const s = withDirs()
+    const l = await runCli(['config', 'list', '--all-hosts', '--all', '--param', 'IpInIpMtu', '--snapshot', s, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    assert.equal(l.code, 0, l.stderr)
+    const list = JSON.parse(l.stdout)
+    assert.deepEqual(list.hosts.map((h: {host: string}) => h.host), ['node-a', 'node-b', 'node-c', 'node-d', 'node-e'])
+    for (const h of list.hosts.slice(3)) {
+      assert.deepEqual([h.fatal, h.diagnostics, h.own], [null, [], null])
+      assert.deepEqual(h.params, [{name: 'IpInIpMtu', value: 1400, raw: '1400', source: 'global', origin: {type: 'etcd', key: '/calico/v1/config/IpInIpMtu'}, global: 1400}])
+    }
+    const t = await runCli(['config', 'list', '--all-hosts', '--snapshot', s, '-c', noCfg], {cleanEnv: true})
+    assert.match(t.stdout, /^5 host directories; 2 differ from the global value/m)
+    const g = await runCli(['config', 'get', 'IpInIpMtu', '--all-hosts', '--snapshot', s, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    const get = JSON.parse(g.stdout)
+    assert.equal(get.hostCount, 5)
+    assert.deepEqual(get.groups.map((x: {value: number; hosts: string[]; sources: object}) => [x.value, x.hosts, x.sources]), [
+      [1400, ['node-b', 'node-d', 'node-e'], {host: 1, global: 2}],
+      [1420, ['node-a', 'node-c'], {host: 2}],
+    ])
+    const d = await runCli(['config', 'diff', '--host', 'node-d', '--snapshot', s, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    assert.equal(d.code, 0, d.stderr)
+    assert.deepEqual(JSON.parse(d.stdout).differences, [])
+    const ae = await runCli(['config', 'diff', '--host', 'node-a', '--host', 'node-e', '--snapshot', s, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    assert.equal(ae.code, 0, ae.stderr)
+    assert.deepEqual(JSON.parse(ae.stdout).differences.map((x: {name: string; a: {value: number}; b: {value: number; source: string}}) => [x.name, x.a.value, x.b.value, x.b.source]), [['IpInIpMtu', 1420, 1400, 'global']])
+    const v = await runCli(['config', 'validate', '--all-hosts', '--snapshot', s, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    assert.equal(v.code, 0, v.stderr)
+    assert.deepEqual(JSON.parse(v.stdout).hosts, ['node-a', 'node-b', 'node-c', 'node-d', 'node-e'])
+    const c = await runCli(['complete', 'hosts', '--snapshot', s])
+    assert.deepEqual(c.stdout.split('\n').filter(Boolean), ['node-a', 'node-b', 'node-c', 'node-d', 'node-e'])
+    // A snapshot read back and written again keeps the directory key; a directory with config keys needs none.
+    const e = await runCli(['datastore', 'export', '--snapshot', s, '-c', noCfg], {cleanEnv: true})
+    assert.equal(e.code, 0, e.stderr)
+    const exported = JSON.parse(e.stdout)
+    assert.deepEqual(Object.keys(exported).filter((k) => k.endsWith('/')), ['/calico/v1/host/node-d/', '/calico/v1/host/node-e/'])
+    assert.equal(exported['/calico/v1/host/node-d/'], '')
+  })
+
+  test('behind a fatal global layer they are stopped too, in validate and the fleet views', async () => {
+    const s = withDirs({'/calico/v1/config/IptablesMarkMask': '0x1'})
+    const v = await runCli(['config', 'validate', '--all-hosts', '--snapshot', s, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    assert.equal(v.code, 3, v.stderr)
+    assert.deepEqual(JSON.parse(v.stdout).stopped, ['node-a', 'node-b', 'node-c', 'node-d', 'node-e'])
+    const l = await runCli(['config', 'list', '--all-hosts', '--snapshot', s, '-c', noCfg, '-o', 'json'], {cleanEnv: true})
+    assert.equal(l.code, 3, l.stderr)
+    const list = JSON.parse(l.stdout)
+    assert.deepEqual(list.stopped, ['node-a', 'node-b', 'node-c', 'node-d', 'node-e'])
+    assert.deepEqual(list.hosts.slice(3).map((h: {fatal: {param: string}; own: object}) => [h.fatal.param, h.own]), [['IptablesMarkMask', {}], ['IptablesMarkMask', {}]])
+  })
+})

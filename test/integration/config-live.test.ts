@@ -259,12 +259,12 @@ describe('host directories: a write lands where --host says, or is refused', () 
       assert.deepEqual([nd.value, nd.hostDirectory.name, nd.hostDirectory.localLayers, nd.hostDirectory.note], [1402, c2, 'ignored', null])
     })
 
-    test(`${driver}: a host directory with no config keys: refused with a did-you-mean (exit 4) unless --create-host`, async () => {
+    test(`${driver}: a host directory that does not exist: refused with a did-you-mean (exit 4) unless --create-host`, async () => {
       const typo = `${driver}-compute-0`
       const base = ['IpInIpMtu', '1400', '--layer', 'host', '--host', typo, '-c', noCfg, ...via(driver), '--yes']
       const r = await runCli(['config', 'set', ...base])
       assert.equal(r.code, 4, r.stderr)
-      assert.match(r.stderr, new RegExp(`/calico/v1/host/${typo}/config/ holds no config keys yet`))
+      assert.match(r.stderr, new RegExp(`no host directory /calico/v1/host/${typo}/ yet`))
       assert.match(r.stderr, new RegExp(`did you mean ${c1} or ${c2}`))
       assert.match(r.stderr, /--create-host/)
       assert.ok(!Object.keys(await exported()).some((k) => k.startsWith(`/calico/v1/host/${typo}/`)))

@@ -17,6 +17,8 @@
  *            typed values never reset: the host pass reached IpInIpMtu ("IpInIpMtu" < "iptablesmarkmask")
  *            before the fatal key, so its value is 1500. The fleet views add the directory's own raw keys:
  *            IpInIpMtu=1500, IptablesMarkMask (spelt iptablesmarkmask)=0x1.
+ *   node9:   workloads only, no config key                          -> a host all the same: Felix there runs on the
+ *            global layer alone, so it gets the global row (no difference, no diagnostic)
  */
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -83,7 +85,7 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
       const r = await configListAllHosts(opts())
       assert.equal(r.readFrom.kind, datastoreType)
       assert.equal(r.localLayers, 'hidden')
-      assert.deepEqual(r.hosts.map((h) => h.host), ['node1', 'node2', 'node3', 'node4', 'node5', 'node6'])
+      assert.deepEqual(r.hosts.map((h) => h.host), ['node1', 'node2', 'node3', 'node4', 'node5', 'node6', 'node9'])
       const matrix = Object.fromEntries(r.hosts.map((h) => [h.host, Object.fromEntries(h.cells.map((c) => [c.name, `${c.value}<-${c.source}`]))]))
       assert.deepEqual(matrix, {
         node1: {LogSeverityFile: 'DEBUG<-host', IpInIpMtu: '1420<-host'},
@@ -92,6 +94,7 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
         node4: {},
         node5: {},
         node6: {IpInIpMtu: '1500<-global'},
+        node9: {},
       })
       const node1 = r.hosts[0].cells.find((c) => c.name === 'IpInIpMtu')!
       assert.deepEqual(node1.origin, {type: 'etcd', key: '/calico/v1/host/node1/config/IpInIpMtu'})
@@ -104,7 +107,7 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
       assert.equal(r.global.fatal, null)
       assert.equal(r.global.own, null)
       // Fatal on node4 and node6; each host's own diagnostics (node2: the global spelling overrides its key).
-      assert.deepEqual(r.hosts.map((h) => h.fatal?.param ?? null), [null, null, null, 'DefaultEndpointToHostAction', null, 'IptablesMarkMask'])
+      assert.deepEqual(r.hosts.map((h) => h.fatal?.param ?? null), [null, null, null, 'DefaultEndpointToHostAction', null, 'IptablesMarkMask', null])
       assert.deepEqual(r.hosts.map((h) => h.diagnostics.map((d) => d.code)), [
         [],
         ['non-canonical-override'],
@@ -112,6 +115,7 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
         ['fatal-value', 'values-after-datastore-failure'],
         ['local-only-in-etcd'],
         ['fatal-value', 'values-after-datastore-failure'],
+        [],
       ])
       // A fatal host's own directory, raw and as spelt (registry order); nothing for hosts that start.
       assert.deepEqual(r.hosts.map((h) => h.own?.map((o) => `${o.name}/${o.key}=${o.raw}@${o.origin.type === 'etcd' ? o.origin.key : ''}`) ?? null), [
@@ -121,6 +125,7 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
         ['DefaultEndpointToHostAction/DefaultEndpointToHostAction=BOGUS@/calico/v1/host/node4/config/DefaultEndpointToHostAction'],
         null,
         ['IpInIpMtu/IpInIpMtu=1500@/calico/v1/host/node6/config/IpInIpMtu', 'IptablesMarkMask/iptablesmarkmask=0x1@/calico/v1/host/node6/config/iptablesmarkmask'],
+        null,
       ])
       assert.match(r.hosts[1].diagnostics[0].message, /overrides \/calico\/v1\/host\/node2\/config\/LogSeverityScreen/)
       assert.equal(r.hosts[2].diagnostics[0].origin?.key, '/calico/v1/host/node3/config/ReportingIntervalSecs')
@@ -137,6 +142,7 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
         'node4:LogSeverityScreen=WARNING/global,IpInIpMtu=1400/global',
         'node5:LogSeverityScreen=WARNING/global,IpInIpMtu=1400/global',
         'node6:LogSeverityScreen=WARNING/global,IpInIpMtu=1500/global',
+        'node9:LogSeverityScreen=WARNING/global,IpInIpMtu=1400/global',
       ])
       // --param limits a fatal host's own keys to the compared parameters.
       assert.deepEqual(r.hosts[5].own?.map((o) => o.key), ['IpInIpMtu'])
@@ -146,14 +152,14 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
     test('get --all-hosts: values grouped with counts and sources', async () => {
       const r = await configGetAllHosts('ipinipmtu', opts())
       assert.equal(r.name, 'IpInIpMtu')
-      assert.equal(r.hostCount, 6)
+      assert.equal(r.hostCount, 7)
       assert.deepEqual(r.global.value, 1400)
       // Hosts whose Felix would not start are grouped apart, by the raw value their directory holds
       // (node4: none; node6: "1500"), after the value groups; equal counts by key ("" < '["1500"]').
       assert.deepEqual(
         r.groups.map((g) => ({fatal: g.fatal, value: g.value, raws: g.raws, count: g.count, sources: g.sources, hosts: g.hosts})),
         [
-          {fatal: false, value: 1400, raws: ['1400'], count: 2, sources: {host: 1, global: 1}, hosts: ['node2', 'node5']},
+          {fatal: false, value: 1400, raws: ['1400'], count: 3, sources: {host: 1, global: 2}, hosts: ['node2', 'node5', 'node9']},
           {fatal: false, value: 1420, raws: ['1420'], count: 2, sources: {host: 2}, hosts: ['node1', 'node3']},
           {fatal: true, value: null, raws: [], count: 1, sources: {}, hosts: ['node4']},
           {fatal: true, value: null, raws: ['1500'], count: 1, sources: {host: 1}, hosts: ['node6']},
@@ -166,14 +172,14 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
       // The reviewers' case: the fatal value itself, in its own group, as the directory spells it.
       const mask = await configGetAllHosts('IptablesMarkMask', opts())
       assert.deepEqual(mask.groups.map((g) => [g.fatal, g.value, g.raws, g.count, g.hosts]), [
-        [false, 0xff000000, ['0xff000000'], 4, ['node1', 'node2', 'node3', 'node5']],
+        [false, 0xff000000, ['0xff000000'], 5, ['node1', 'node2', 'node3', 'node5', 'node9']],
         [true, null, [], 1, ['node4']],
         [true, null, ['0x1'], 1, ['node6']],
       ])
       assert.equal(mask.fatal[1].own[0].key, 'iptablesmarkmask')
       // The global non-canonical spelling shadows node2's own value: a global change reaches every host.
       const screen = await configGetAllHosts('LogSeverityScreen', opts())
-      assert.deepEqual(screen.groups.map((g) => [g.value, g.count, g.sources]), [['WARNING', 4, {global: 4}], [null, 2, {}]])
+      assert.deepEqual(screen.groups.map((g) => [g.value, g.count, g.sources]), [['WARNING', 5, {global: 5}], [null, 2, {}]])
     })
 
     test('diff --host A --host B and --host A against global', async () => {
@@ -211,8 +217,15 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
       assert.equal(f.b.fatal, null)
     })
 
-    test('a host directory without config keys is exit 4 with a suggestion', async () => {
-      await assert.rejects(configDiff(['node1', 'node9'], opts()), (e: unknown) => e instanceof NotFoundError && /node9/.test(e.message))
+    test('a host directory without config keys is compared as the global layer alone; one that does not exist is exit 4 with a suggestion', async () => {
+      const g9 = await configDiff(['node9'], opts())
+      assert.deepEqual([g9.a.host, g9.a.fatal, g9.a.diagnostics, g9.differences], ['node9', null, [], []])
+      const n19 = await configDiff(['node1', 'node9'], opts())
+      assert.deepEqual(n19.differences.map((d) => [d.name, d.a.value, d.a.source, d.b.value, d.b.source]), [
+        ['LogSeverityFile', 'DEBUG', 'host', 'INFO', 'global'],
+        ['IpInIpMtu', 1420, 'host', 1400, 'global'],
+      ])
+      await assert.rejects(configDiff(['node1', 'node7'], opts()), (e: unknown) => e instanceof NotFoundError && e.message === 'no host directory "node7" under /calico/v1/host/ (7 host directories)')
       await assert.rejects(configDiff(['nod1'], opts()), (e: unknown) => e instanceof NotFoundError && /node1/.test(e.hint ?? ''))
       await assert.rejects(configListAllHosts(opts({params: ['EtcdAddr']})), (e: unknown) => e instanceof UsageError && /local-only/.test(e.message))
     })
@@ -223,15 +236,15 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
       const r = await configListAllHosts(opts({withLocal: true, configFile: cfg, processEnv: {FELIX_IPINIPMTU: '1500'}}))
       assert.equal(r.localLayers, 'applied')
       // env and file win everywhere: nothing differs from the (equally overridden) global row.
-      assert.deepEqual(r.hosts.map((h) => h.cells.length), [0, 0, 0, 0, 0, 0])
+      assert.deepEqual(r.hosts.map((h) => h.cells.length), [0, 0, 0, 0, 0, 0, 0])
       const g = Object.fromEntries(r.global.cells.map((c) => [c.name, `${c.value}<-${c.source}`]))
       assert.equal(g.IpInIpMtu, '1500<-env')
       assert.equal(g.LogSeverityFile, 'ERROR<-file')
       assert.ok(r.warnings.some((w) => /FelixHostname="node1".*not applied/.test(w)), r.warnings.join('\n'))
       // Each host still reads its own directory: node4 stays fatal, node5's local-only key is still reported.
-      assert.deepEqual(r.hosts.map((h) => h.fatal?.param ?? null), [null, null, null, 'DefaultEndpointToHostAction', null, 'IptablesMarkMask'])
+      assert.deepEqual(r.hosts.map((h) => h.fatal?.param ?? null), [null, null, null, 'DefaultEndpointToHostAction', null, 'IptablesMarkMask', null])
       const get = await configGetAllHosts('IpInIpMtu', opts({withLocal: true, configFile: cfg, processEnv: {FELIX_IPINIPMTU: '1500'}}))
-      assert.deepEqual(get.groups.map((x) => [x.value, x.count, x.sources, x.hosts]), [[1500, 4, {env: 4}, ['node1', 'node2', 'node3', 'node5']], [null, 1, {}, ['node4']], [null, 1, {host: 1}, ['node6']]])
+      assert.deepEqual(get.groups.map((x) => [x.value, x.count, x.sources, x.hosts]), [[1500, 5, {env: 5}, ['node1', 'node2', 'node3', 'node5', 'node9']], [null, 1, {}, ['node4']], [null, 1, {host: 1}, ['node6']]])
     })
   })
 }

@@ -2,7 +2,8 @@
  * The fleet evaluator's fast path (one-parameter resolves, cached) against the full
  * resolver on every host, on random fleets: valid, invalid, `none`, fatal and local-only
  * values, non-canonical spellings, unknown keys, in the global and per-host layers, with
- * and without local env and file layers. They must agree on every cell, fatal and diagnostic.
+ * and without local env and file layers, and host directories without config keys (workloads
+ * only: Felix there runs on the global layer alone). They must agree on every cell, fatal and diagnostic.
  */
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -38,9 +39,12 @@ const entryArb = fc.oneof(
   {arbitrary: OWN_VALUE, weight: 2},
   {arbitrary: fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES)), weight: 1},
 )
+/** A host directory: mostly config keys, sometimes none at all (a directory of workloads only). */
+const hostArb = (entry: fc.Arbitrary<[string, string]>, maxLength: number) =>
+  fc.oneof({arbitrary: fc.array(entry, {minLength: 1, maxLength}), weight: 3}, {arbitrary: fc.constant([] as [string, string][]), weight: 1})
 const fleetArb = fc.record({
   global: fc.array(entryArb, {maxLength: 6}),
-  hosts: fc.array(fc.array(entryArb, {maxLength: 4}), {minLength: 1, maxLength: 10}),
+  hosts: fc.array(hostArb(entryArb, 4), {minLength: 1, maxLength: 10}),
   // The service drops a local FelixHostname (each host directory is its own FelixHostname).
   env: fc.array(entryArb.filter(([k]) => k !== 'FelixHostname'), {maxLength: 2}),
   file: fc.option(fc.array(entryArb.filter(([k]) => k !== 'FelixHostname'), {maxLength: 2}), {nil: undefined}),
@@ -55,17 +59,19 @@ function build(f: Fleet) {
   const file: FileLayerInput = f.file
     ? {state: 'loaded', path: '/etc/calico/felix.cfg', entries: f.file.map(([k, v], i) => ({layer: 'file', key: k, raw: v, origin: {type: 'file', path: '/etc/calico/felix.cfg', section: 'global', line: i + 2}}))}
     : {state: 'absent'}
-  return {kvs, env, file}
+  // Every host directory h<i>, those without config keys included (the fleet views list them all).
+  return {kvs, env, file, hostDirs: f.hosts.map((_, i) => `h${i}`)}
 }
 
 /** The fast path and the full resolver agree on the baseline and on every host; returns the fast evaluator. */
-function agree({kvs, env, file}: ReturnType<typeof build>, params: ReturnType<typeof fleetParams>, seen?: (a: HostEvaluation) => unknown): FleetEvaluator {
+function agree({kvs, env, file, hostDirs}: {kvs: Kv[]; env: RawEntry[]; file: FileLayerInput; hostDirs?: string[]}, params: ReturnType<typeof fleetParams>, seen?: (a: HostEvaluation) => unknown): FleetEvaluator {
   const {globalKvs, byHost} = groupFleetKvs(kvs)
   const fast = new FleetEvaluator({registry, params, env, file, globalKvs, probe})
   const full = new FleetEvaluator({registry, params, env, file, globalKvs, probe, fast: false})
   const strip = ({changed: _, ...rest}: HostEvaluation) => rest
   assert.deepEqual(strip(fast.baseline), strip(full.baseline))
-  for (const [host, entries] of byHost) {
+  const hosts = [...new Set([...(hostDirs ?? []), ...byHost.keys()])]
+  for (const [host, entries] of hosts.map((h) => [h, byHost.get(h) ?? []] as const)) {
     const a = fast.evaluate(host, entries)
     assert.deepEqual(strip(a), strip(full.evaluate(host, entries)), `host ${host}`)
     // Cells outside `changed` are the baseline's own objects (the list view skips them).
@@ -80,17 +86,24 @@ describe('fleet evaluator: fast path = full resolver', () => {
     const params = fleetParams(registry, undefined)
     let fastHosts = 0
     let parsed = 0
+    let empty = 0
+    let emptyBehindFatal = 0
     fc.assert(
       fc.property(fleetArb, (f) => {
         const fast = agree(build(f), params)
         fastHosts += fast.stats.fast
         parsed += fast.stats.parsed
+        empty += fast.stats.empty
+        if (fast.baseline.fatal) emptyBehindFatal += fast.stats.empty
       }),
       {numRuns: 400, seed: 8, endOnFailure: true},
     )
     // The property must exercise the fast path, not only its fallbacks.
     assert.ok(fastHosts > 500, `only ${fastHosts} hosts took the fast path`)
     assert.ok(parsed > 100, `only ${parsed} host values took the parse-only shortcut`)
+    // Host directories without config keys: the shared empty result, behind a fatal env or file layer too.
+    assert.ok(empty > 200, `only ${empty} host directories without config keys`)
+    assert.ok(emptyBehindFatal > 10, `only ${emptyBehindFatal} host directories without config keys behind a fatal baseline`)
   })
 
   test('broken fleets agree host by host: fatal global, fatal hosts, unknown and misspelt keys, FelixHostname ""', () => {
@@ -102,7 +115,7 @@ describe('fleet evaluator: fast path = full resolver', () => {
     const brokenEntry = fc.oneof({arbitrary: entryArb, weight: 4}, {arbitrary: UNKNOWN, weight: 2}, {arbitrary: ODD, weight: 2}, {arbitrary: FATAL, weight: 1})
     const brokenArb = fc.record({
       global: fc.tuple(fc.array(FATAL, {minLength: 0, maxLength: 2}), fc.array(brokenEntry, {maxLength: 8})).map(([f, rest]) => [...f, ...rest]),
-      hosts: fc.array(fc.array(brokenEntry, {maxLength: 5}), {minLength: 1, maxLength: 12}),
+      hosts: fc.array(hostArb(brokenEntry, 5), {minLength: 1, maxLength: 12}),
       env: fc.array(entryArb.filter(([k]) => k !== 'FelixHostname'), {maxLength: 2}),
       file: fc.option(fc.array(entryArb.filter(([k]) => k !== 'FelixHostname'), {maxLength: 2}), {nil: undefined}),
     })
@@ -110,6 +123,7 @@ describe('fleet evaluator: fast path = full resolver', () => {
     let brokenFast = 0
     let brokenParsed = 0
     let fatalHosts = 0
+    let emptyBehindBroken = 0
     fc.assert(
       fc.property(brokenArb, (f) => {
         for (const ps of [params, fleetParams(registry, ['IpInIpMtu']), fleetParams(registry, ['MetadataPort'])]) {
@@ -117,6 +131,7 @@ describe('fleet evaluator: fast path = full resolver', () => {
           if (fast.baseline.fatal) {
             brokenFast += fast.stats.fast
             brokenParsed += fast.stats.parsed
+            emptyBehindBroken += fast.stats.empty
           }
         }
       }),
@@ -126,6 +141,7 @@ describe('fleet evaluator: fast path = full resolver', () => {
     assert.ok(brokenFast > 500, `only ${brokenFast} hosts behind a fatal global layer took the fast path`)
     assert.ok(brokenParsed > 50, `only ${brokenParsed} values behind a fatal global layer took the parse-only shortcut`)
     assert.ok(fatalHosts > 100, `only ${fatalHosts} hosts with a fatal value of their own`)
+    assert.ok(emptyBehindBroken > 100, `only ${emptyBehindBroken} host directories without config keys behind a fatal global layer`)
   })
 
   test('behind a broken global layer, a host value equal to what the global layer gives teaches nothing', () => {

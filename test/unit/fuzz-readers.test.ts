@@ -121,7 +121,8 @@ describe('snapshot reader: properties', () => {
 
   test('objects of string values: every config key kept, nothing else', () => {
     const key = fc.oneof(
-      fc.constantFrom('/calico/v1/Ready', '/calico/v1/config/LogSeverityFile', '/calico/v1/host/node1/config/IpInIpMtu', '/calico/v1/host/node1/bird_ip', '/calico/v1/config/', '__proto__', 'constructor'),
+      fc.constantFrom('/calico/v1/Ready', '/calico/v1/config/LogSeverityFile', '/calico/v1/host/node1/config/IpInIpMtu', '/calico/v1/host/node1/bird_ip', '/calico/v1/host/node2/', '/calico/v1/host/node3', '/calico/v1/host//config/X', '/calico/v1/config/', '__proto__', 'constructor'),
+      fc.string({maxLength: 6}).map((s) => `/calico/v1/host/${s}`),
       fc.string({maxLength: 12}).map((s) => `/calico/v1/config/${s}`),
       fc.string({maxLength: 12}),
     )
@@ -136,6 +137,9 @@ describe('snapshot reader: properties', () => {
           const simple = /^\/calico\/v1\/config\/[^/]+$/.test(k)
           if (simple) assert.ok(r.kvs.some((kv) => kv.key === k), `config key ${k} kept`)
         }
+        // Host directories: the <h> of every key under /calico/v1/host/<h>/, with or without config keys.
+        const dirs = new Set(Object.keys(parsed).flatMap((k) => /^\/calico\/v1\/host\/([^/]+)\//.exec(k)?.[1] ?? []))
+        assert.deepEqual(r.hostDirs, [...dirs].sort())
       }),
     )
   })

@@ -24,6 +24,7 @@ export default class DatastoreExport extends FelixctlCommand {
     const {flags} = await this.parse(DatastoreExport)
     const output = parseOutput(flags.output, flags['no-headers'], OUTPUTS.json)
     const result = await datastoreExport(configContextOptions(flags))
+    for (const w of result.warnings) this.err(w)
     this.out(await renderDatastoreExport(result, output))
     this.err(`exported ${result.keys} keys from ${result.source.type} ${result.source.endpoints.join(',')}`)
     return result
