@@ -163,26 +163,6 @@ function lazyRequires(text) {
     .replace(/^const ([A-Za-z0-9_$]+) = ((?:__importDefault\(|__importStar\()?require\("[^"]+"\)\)?);$/gm, 'const $1 = __felixctlLazy(() => $2);')
 }
 
-/**
- * esbuild plugin: oclif's logger makes a `debug` function for its namespaces at every start, and
- * the debug package loads tty, net and supports-color to do it (~5 ms of `--version`). Without
- * DEBUG in the environment (which debug reads once, at load) every such function is a no-op, so
- * the logger gets a no-op maker then and the real package otherwise.
- */
-function debugOnlyWhenAsked() {
-  return {name: 'debug-only-when-asked', setup(b) {
-    b.onResolve({filter: /^debug$/}, (args) => (/[\\/]@oclif[\\/]core[\\/]lib[\\/]logger\.js$/.test(args.importer) ? {path: 'debug', namespace: 'felixctl-debug'} : undefined))
-    b.onLoad({filter: /.*/, namespace: 'felixctl-debug'}, () => ({
-      resolveDir: join(ROOT, 'node_modules', '@oclif', 'core'),
-      loader: 'js',
-      contents: [
-        'const off = (namespace) => Object.assign(() => {}, {enabled: false, namespace, extend: (ns, delimiter = ":") => off(namespace + delimiter + ns)})',
-        'module.exports = process.env.DEBUG ? require("debug") : off',
-      ].join('\n'),
-    }))
-  }}
-}
-
 async function bundle() {
   const {build: esbuild} = await import('esbuild')
   const cmds = commandFiles()
@@ -209,7 +189,7 @@ async function bundle() {
       // @inquirer/prompts, node:child_process) call __felixctlImport instead, which bin/run.js
       // (an ES module) provides; importsViaEntry rewrites them. Anything left becomes a require().
       supported: {'dynamic-import': false},
-      plugins: [importsViaEntry(), debugOnlyWhenAsked()],
+      plugins: [importsViaEntry()],
       outfile: join(ROOT, 'dist', 'felixctl.cjs'),
       // Loaded lazily, only on the paths that need them (typescript: only by oclif's ts-path when
       // it runs from TypeScript sources, never from dist/).

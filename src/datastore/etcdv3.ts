@@ -23,7 +23,7 @@ import {schemeMismatch as schemeMismatchV3} from './http.js'
 import {TlsMaterial, loadTlsMaterial} from './tls.js'
 import {endpointsOf} from './endpoints.js'
 import {conflictError, failureReason, isFelixctlError, tlsReason} from './failures.js'
-import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
+import {CONFIG_PREFIX, ConfigTree, Datastore, DatastoreConnection, HOST_PREFIX, Kv, hostDirOfKey, READY_KEY, ReadScope, WriteOptions, WriteResult} from './types.js'
 import {WatchChange, WatchHandlers, WatchHistoryLost, isWatchedKey, pause, retryDelayMs} from './watch.js'
 
 /** How one watch stream ended. */
@@ -262,9 +262,9 @@ export class EtcdV3Datastore implements Datastore {
       // The decoder shows every key to the filter (workload keys too), before it decodes any value.
       const hostDirs = scope?.host ? undefined : new Set<string>()
       const keep = (key: string): boolean => {
-        if (hostDirs && key.startsWith(HOST_PREFIX)) {
-          const slash = key.indexOf('/', HOST_PREFIX.length)
-          if (slash > HOST_PREFIX.length) hostDirs.add(key.slice(HOST_PREFIX.length, slash))
+        if (hostDirs) {
+          const host = hostDirOfKey(key)
+          if (host !== null) hostDirs.add(host)
         }
         return key === READY_KEY || isConfigKey(key)
       }
