@@ -183,6 +183,7 @@ export class EtcdV2Datastore implements Datastore {
 
   async readConfig(scope?: ReadScope): Promise<ConfigTree> {
     if (scope?.host) return this.readScoped(scope.host)
+    if (scope?.hosts) return this.readNamedHosts(scope.hosts)
     // ONE round trip: the whole /calico/v1 tree (workloads included), filtered here.
     return this.withEndpoint(async (base, budget) => {
       const {res, json} = await this.request(base, budget, 'GET', `${keyPath('/calico/v1')}?recursive=true&quorum=true`)
@@ -216,6 +217,40 @@ export class EtcdV2Datastore implements Datastore {
       })
       kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       return {kvs, ready: ready.value, revision: headerIndex(answers[0].res, answers[0].json)}
+    })
+  }
+
+  /**
+   * Named host directories (config diff): the global directory, each host's config directory,
+   * each host's directory itself (not recursive: does it exist?) and the Ready flag, all sent
+   * at once.
+   */
+  private async readNamedHosts(hosts: string[]): Promise<ConfigTree> {
+    return this.withEndpoint(async (base, budget) => {
+      const reads: {path: string; recursive: boolean; dirOf?: string}[] = [
+        {path: '/calico/v1/config', recursive: true},
+        ...hosts.flatMap((h) => [
+          {path: `${HOST_PREFIX}${h}/config`, recursive: true},
+          {path: `${HOST_PREFIX}${h}`, recursive: false, dirOf: h},
+        ]),
+        {path: READY_KEY, recursive: true},
+      ]
+      const answers = await Promise.all(reads.map((r) => this.request(base, budget, 'GET', `${keyPath(r.path)}?${r.recursive ? 'recursive=true&' : ''}quorum=true`)))
+      const kvs: Kv[] = []
+      const ready = {value: null as string | null}
+      const hostDirs: string[] = []
+      answers.forEach(({res, json}, i) => {
+        const read = reads[i]
+        if (res.status === 404 && json.errorCode === 100) return
+        if (res.status !== 200) throw unexpected(base, res, json, `read ${read.path}`)
+        if (read.dirOf !== undefined) {
+          if (json.node?.dir) hostDirs.push(read.dirOf)
+          return
+        }
+        collect(json.node, kvs, ready)
+      })
+      kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      return {kvs, ready: ready.value, revision: headerIndex(answers[0].res, answers[0].json), hostDirs: [...new Set(hostDirs)].sort()}
     })
   }
 

@@ -18,7 +18,7 @@ import type {Etcd3, IKeyValue, IOptions, IRangeResponse, ITxnResponse, IWatchRes
 import {DatastoreError, WriteRefusedError} from '../errors.js'
 import {isConfigKey} from './snapshot.js'
 import {AttemptError, withFailover} from './failover.js'
-import {GrpcStatusError, decodeRange, decodeTxnOfRanges, encodeRange, encodeTxnOfRanges, grpcUnary} from './grpc-read.js'
+import {GrpcStatusError, RangeRequest, decodeRange, decodeTxnOfRanges, encodeRange, encodeTxnOfRanges, grpcUnary} from './grpc-read.js'
 import {schemeMismatch as schemeMismatchV3} from './http.js'
 import {TlsMaterial, loadTlsMaterial} from './tls.js'
 import {endpointsOf} from './endpoints.js'
@@ -248,17 +248,20 @@ export class EtcdV3Datastore implements Datastore {
   }
 
   async readConfig(scope?: ReadScope): Promise<ConfigTree> {
-    // ONE round trip: a txn of three reads. The host range (all hosts) also returns workload
-    // keys (they live under /calico/v1/host/<h>/workload/); they are dropped while decoding,
-    // before their values are.
-    const hostPrefix = scope?.host ? `${HOST_PREFIX}${scope.host}/config/` : HOST_PREFIX
-    const message = encodeTxnOfRanges([
-      {key: CONFIG_PREFIX, rangeEnd: prefixEnd(CONFIG_PREFIX)},
-      {key: hostPrefix, rangeEnd: prefixEnd(hostPrefix)},
-      {key: READY_KEY},
-    ])
+    // ONE round trip: a txn of reads. The host range (all hosts) also returns workload keys
+    // (they live under /calico/v1/host/<h>/workload/); they are dropped while decoding, before
+    // their values are. Named hosts (scope.hosts): each one's config range, and one key of its
+    // directory (any key, values not sent) to tell whether the directory exists.
+    const named = scope?.host ? undefined : scope?.hosts
+    const hostRanges: RangeRequest[] = named
+      ? named.flatMap((h) => {
+          const dir = `${HOST_PREFIX}${h}/`
+          return [{key: dir + 'config/', rangeEnd: prefixEnd(dir + 'config/')}, {key: dir, rangeEnd: prefixEnd(dir), limit: 1, keysOnly: true}]
+        })
+      : [{key: scope?.host ? `${HOST_PREFIX}${scope.host}/config/` : HOST_PREFIX, rangeEnd: prefixEnd(scope?.host ? `${HOST_PREFIX}${scope.host}/config/` : HOST_PREFIX)}]
+    const message = encodeTxnOfRanges([{key: CONFIG_PREFIX, rangeEnd: prefixEnd(CONFIG_PREFIX)}, ...hostRanges, {key: READY_KEY}])
     return this.read('Txn', message, (answer): ConfigTree => {
-      // Every host directory (a key under /calico/v1/host/<h>/), with or without config keys: unscoped reads only.
+      // Every host directory (a key under /calico/v1/host/<h>/), with or without config keys: unscoped reads (and the named hosts) only.
       // The decoder shows every key to the filter (workload keys too), before it decodes any value.
       const hostDirs = scope?.host ? undefined : new Set<string>()
       const keep = (key: string): boolean => {
@@ -270,9 +273,14 @@ export class EtcdV3Datastore implements Datastore {
       }
       const {revision, ranges} = decodeTxnOfRanges(answer, keep)
       const kvs: Kv[] = []
-      for (const range of ranges.slice(0, 2)) for (const kv of range.kvs) kvs.push({key: kv.key, value: kv.value, revision: kv.modRevision})
+      // The config ranges: the global one, then (named hosts) every other range, the existence
+      // probes in between (keys only: already counted in hostDirs, and their values are empty).
+      for (let i = 0; i < ranges.length - 1; i++) {
+        if (named && i % 2 === 0 && i > 0) continue
+        for (const kv of ranges[i].kvs) kvs.push({key: kv.key, value: kv.value, revision: kv.modRevision})
+      }
       kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      const readyKv = ranges[2]?.kvs[0]
+      const readyKv = ranges[ranges.length - 1]?.kvs[0]
       return {kvs, ready: readyKv ? readyKv.value : null, revision, ...(hostDirs ? {hostDirs: [...hostDirs].sort()} : {})}
     })
   }

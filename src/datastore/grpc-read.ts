@@ -34,6 +34,10 @@ export interface RawRange {
 export interface RangeRequest {
   key: string | Buffer
   rangeEnd?: Buffer
+  /** At most this many keys (0 or absent: no limit). */
+  limit?: number
+  /** Keys without their values. */
+  keysOnly?: boolean
 }
 
 /** Refuse an answer bigger than this (a range of 50,000 config keys is about 3.5 MB). */
@@ -58,10 +62,17 @@ function field(no: number, bytes: Buffer): Buffer {
   return Buffer.concat([Buffer.from([...varint((no << 3) | 2), ...varint(bytes.length)]), bytes])
 }
 
-/** etcdserverpb.RangeRequest: key = 1, range_end = 2 (linearizable, as etcd3's default). */
+/** A varint field (wire type 0). */
+function varintField(no: number, n: number): Buffer {
+  return Buffer.from([...varint(no << 3), ...varint(n)])
+}
+
+/** etcdserverpb.RangeRequest: key = 1, range_end = 2, limit = 3, keys_only = 8 (linearizable, as etcd3's default). */
 export function encodeRange(req: RangeRequest): Buffer {
   const parts = [field(1, Buffer.from(req.key))]
   if (req.rangeEnd) parts.push(field(2, req.rangeEnd))
+  if (req.limit) parts.push(varintField(3, req.limit))
+  if (req.keysOnly) parts.push(varintField(8, 1))
   return Buffer.concat(parts)
 }
 

@@ -122,10 +122,17 @@ export class SnapshotDatastore implements Datastore {
 
   async readConfig(scope?: ReadScope): Promise<ConfigTree> {
     const tree = await this.readAll()
-    if (!scope?.host) return tree
-    // A scoped read names no host directories (as etcd's).
-    const {hostDirs: _hostDirs, ...rest} = tree
-    return {...rest, kvs: tree.kvs.filter((kv) => inScope(kv.key, scope))}
+    if (scope?.host) {
+      // A scoped read names no host directories (as etcd's).
+      const {hostDirs: _hostDirs, ...rest} = tree
+      return {...rest, kvs: tree.kvs.filter((kv) => inScope(kv.key, scope))}
+    }
+    if (scope?.hosts) {
+      // Named host directories: those of them that exist.
+      const named = new Set(scope.hosts)
+      return {...tree, kvs: tree.kvs.filter((kv) => inScope(kv.key, scope)), hostDirs: (tree.hostDirs ?? []).filter((h) => named.has(h))}
+    }
+    return tree
   }
 
   private async readAll(): Promise<ConfigTree> {

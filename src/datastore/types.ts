@@ -50,12 +50,30 @@ export interface ReadScope {
    * which is also what Felix reads when its FelixHostname resolves to "".
    */
   host?: string
+  /**
+   * Only these host directories' config keys (with the global ones), and which of them exist
+   * (ConfigTree.hostDirs: the named directories that hold any key, config or not). For `config
+   * diff`, which compares two hosts and needs no other host's keys. Only plain names
+   * (plainHostDirName); `host` wins when both are given.
+   */
+  hosts?: string[]
+}
+
+/**
+ * A host directory name every driver reads as one path segment: non-empty, no '/', not '.' or
+ * '..' (a v2 URL path would resolve those; a v3 key may hold them literally). Other names are
+ * read with an unscoped read.
+ */
+export function plainHostDirName(name: string): boolean {
+  return name !== '' && !name.includes('/') && name !== '.' && name !== '..'
 }
 
 /** Does a config key belong to the scope? */
 export function inScope(key: string, scope: ReadScope | undefined): boolean {
-  if (!scope?.host || !key.startsWith(HOST_PREFIX)) return true
-  return key.startsWith(`${HOST_PREFIX}${scope.host}/config/`)
+  if (!key.startsWith(HOST_PREFIX)) return true
+  if (scope?.host) return key.startsWith(`${HOST_PREFIX}${scope.host}/config/`)
+  if (scope?.hosts) return scope.hosts.some((h) => key.startsWith(`${HOST_PREFIX}${h}/config/`))
+  return true
 }
 
 export interface Datastore {

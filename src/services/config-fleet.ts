@@ -16,7 +16,7 @@
  */
 import {NotFoundError, UsageError} from '../errors.js'
 import {didYouMean} from '../lib/did-you-mean.js'
-import {CONFIG_PREFIX, HOST_PREFIX, Kv} from '../datastore/types.js'
+import {CONFIG_PREFIX, HOST_PREFIX, Kv, ReadScope, plainHostDirName} from '../datastore/types.js'
 import {Origin, RawEntry, SourceName} from '../layers/types.js'
 import {getRegistry, lookupParam, requireParam, sameParamName} from '../params/index.js'
 import {realFileProbe} from '../params/kinds.js'
@@ -176,8 +176,11 @@ export function groupFleetKvs(kvs: readonly Kv[]): {globalKvs: Kv[]; byHost: Map
   return {globalKvs, byHost}
 }
 
-/** Read the datastore once and prepare the evaluator. */
-export async function buildFleetContext(options: FleetOptions): Promise<FleetContext> {
+/**
+ * Read the datastore once and prepare the evaluator. With `scope.hosts`, only those host
+ * directories are read (config diff); hostDirs then holds those of them that exist.
+ */
+export async function buildFleetContext(options: FleetOptions, scope?: ReadScope): Promise<FleetContext> {
   options = await withFelixProcess(options)
   const registry = getRegistry(options.felixVersion)
   const params = fleetParams(registry, options.params)
@@ -189,7 +192,7 @@ export async function buildFleetContext(options: FleetOptions): Promise<FleetCon
   if (localOnly.fatal && options.snapshot === undefined && options.etcdEndpoints === undefined) {
     warnings.push(`warning: this machine's Felix would stop before connecting (${localOnly.fatal.message}); connecting with the settings it would have used`)
   }
-  const opened = await openFelixDatastore({localOnly, options, onError: 'throw', view: 'fleet'})
+  const opened = await openFelixDatastore({localOnly, options, scope, onError: 'throw', view: 'fleet'})
   warnings.push(...opened.warnings)
   const {tree, ...read} = opened.read
   const kvs: Kv[] = tree?.kvs ?? []
@@ -235,9 +238,13 @@ function keysOf(ctx: FleetContext, host: string): readonly HostKv[] {
   return ctx.byHost.get(host) ?? NO_KEYS
 }
 
+function hasHost(ctx: FleetContext, host: string): boolean {
+  return ctx.byHost.has(host) || ctx.hostDirs.includes(host)
+}
+
 /** A host directory name given by the user must exist (with or without config keys). */
 function requireHost(ctx: FleetContext, host: string): void {
-  if (ctx.byHost.has(host) || ctx.hostDirs.includes(host)) return
+  if (hasHost(ctx, host)) return
   const close = didYouMean(host, ctx.hostDirs)
   throw new NotFoundError(`no host directory ${JSON.stringify(host)} under /calico/v1/host/ (${ctx.hostDirs.length} host ${ctx.hostDirs.length === 1 ? 'directory' : 'directories'})`, {
     hint: close.length ? `did you mean ${close.join(' or ')}?` : 'felixctl config list --all-hosts lists the host directories',
@@ -453,7 +460,11 @@ export async function configDiff(hosts: string[], options: FleetOptions): Promis
   if (hosts.length < 1 || hosts.length > 2) {
     throw new UsageError(`config diff takes --host once (against global) or twice (host against host), not ${hosts.length} times`, {hint: 'felixctl config diff --host node7 --host node8'})
   }
-  const ctx = await buildFleetContext(options)
+  // Only the two host directories are read (and the global one): the other hosts are not compared.
+  // A name that is not there is looked up again in a read of every directory, for the did-you-mean.
+  const scoped = hosts.every(plainHostDirName)
+  let ctx = await buildFleetContext(options, scoped ? {hosts: [...new Set(hosts)]} : undefined)
+  if (scoped && !hosts.every((h) => hasHost(ctx, h))) ctx = await buildFleetContext(options)
   for (const h of hosts) requireHost(ctx, h)
   const ev = ctx.evaluator
   const registry = ctx.registry

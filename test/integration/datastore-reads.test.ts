@@ -75,7 +75,7 @@ describe('one read of the datastore per command', () => {
   })
 
   test('datastore status and export, and the fleet views, read the whole tree once', async () => {
-    for (const args of [['datastore', 'status'], ['datastore', 'export'], ['config', 'list', '--all-hosts'], ['config', 'get', 'IpInIpMtu', '--all-hosts'], ['config', 'diff', '--host', 'node1'], ['config', 'validate', '--all-hosts']]) {
+    for (const args of [['datastore', 'status'], ['datastore', 'export'], ['config', 'list', '--all-hosts'], ['config', 'get', 'IpInIpMtu', '--all-hosts'], ['config', 'validate', '--all-hosts']]) {
       const r = await readsOf([...args, '-c', noCfg])
       assert.equal(r.reads, 1, `${args.join(' ')}: ${r.stderr}`)
     }
@@ -86,6 +86,21 @@ describe('one read of the datastore per command', () => {
       const r = await readsOf([...args, '--host', 'node1', '-c', noCfg])
       assert.equal(r.reads, 3, `${args.join(' ')}: ${r.stderr}`)
     }
+  })
+
+  test('config diff reads only the named host directories: global, and per host its config directory and the directory itself, and Ready', async () => {
+    const one = await readsOf(['config', 'diff', '--host', 'node1', '-c', noCfg])
+    assert.equal(one.reads, 4, one.stderr)
+    const two = await readsOf(['config', 'diff', '--host', 'node1', '--host', 'node2', '-c', noCfg])
+    assert.equal(two.reads, 6, two.stderr)
+    // A name that is not there: the whole tree is read once more, for the did-you-mean.
+    const missing = await readsOf(['config', 'diff', '--host', 'node9', '-c', noCfg])
+    assert.equal(missing.code, 4, missing.stderr)
+    assert.equal(missing.reads, 4 + 1, missing.stderr)
+    assert.match(missing.stderr, /did you mean node1 or node2\?/)
+    // Not a plain directory name: only the whole-tree read.
+    const odd = await readsOf(['config', 'diff', '--host', '..', '-c', noCfg])
+    assert.equal([odd.code, odd.reads].join(' '), '4 1', odd.stderr)
   })
 
   test('Felix would stop before connecting: config get does not connect', async () => {

@@ -24,6 +24,8 @@ import {runCli} from '../helpers/cli.js'
 import {configDiff, configGetAllHosts, configListAllHosts, FleetOptions} from '../../src/services/config-fleet.js'
 import {renderFleetDiff, renderFleetGet, renderFleetList} from '../../src/render/fleet.js'
 import {V3_NOTE} from '../../src/services/felix-datastore.js'
+import {openDatastore} from '../../src/datastore/index.js'
+import {inScope} from '../../src/datastore/types.js'
 // @ts-expect-error: plain JavaScript without declarations, shared with the benchmark
 import {seedV2, seedV3} from '../../bench/seed.mjs'
 
@@ -110,6 +112,21 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
         [false, 1420, ['node1'], {host: 1}],
         [true, null, ['node2'], {}],
       ])
+    })
+
+    test('a read of named host directories (config diff) = the whole read filtered to them: their config keys, and which of them exist', async () => {
+      const ds = await openDatastore({type: datastoreType, endpoints: [etcd.clientUrl], timeoutMs: 10000})
+      try {
+        const whole = await ds.readConfig()
+        for (const hosts of [['node1'], ['node1', 'node2'], ['node5', 'node9'], ['node7'], ['node1', 'node7'], ['node'], ['node9', 'node5', 'node1']]) {
+          const part = await ds.readConfig({hosts})
+          assert.deepEqual(part.kvs.map((kv) => [kv.key, kv.value, kv.revision]), whole.kvs.filter((kv) => inScope(kv.key, {hosts})).map((kv) => [kv.key, kv.value, kv.revision]), hosts.join(' '))
+          assert.deepEqual(part.hostDirs, whole.hostDirs!.filter((h) => hosts.includes(h)), hosts.join(' '))
+          assert.equal(part.ready, 'true')
+        }
+      } finally {
+        await ds.close()
+      }
     })
 
     test('config diff --host on a keyless directory: against global nothing differs; against another host, that host\'s keys', async () => {
