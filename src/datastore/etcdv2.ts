@@ -182,7 +182,7 @@ export class EtcdV2Datastore implements Datastore {
   }
 
   async readConfig(scope?: ReadScope): Promise<ConfigTree> {
-    if (scope?.host) return this.readScoped(scope.host)
+    if (scope?.host) return this.readScoped(scope.host, Boolean(scope.listHostDirs))
     if (scope?.hosts) return this.readNamedHosts(scope.hosts)
     // ONE round trip: the whole /calico/v1 tree (workloads included), filtered here.
     return this.withEndpoint(async (base, budget) => {
@@ -204,10 +204,12 @@ export class EtcdV2Datastore implements Datastore {
    * and the Ready flag are three requests sent at once (one round trip of latency) instead of
    * the whole tree with every host's workloads.
    */
-  private async readScoped(host: string): Promise<ConfigTree> {
+  private async readScoped(host: string, listHostDirs: boolean): Promise<ConfigTree> {
     return this.withEndpoint(async (base, budget) => {
       const paths = ['/calico/v1/config', `/calico/v1/host/${host}/config`, READY_KEY]
-      const answers = await Promise.all(paths.map((p) => this.request(base, budget, 'GET', `${keyPath(p)}?recursive=true&quorum=true`)))
+      const get = (p: string, recursive: boolean) => this.request(base, budget, 'GET', `${keyPath(p)}?${recursive ? 'recursive=true&' : ''}quorum=true`)
+      // With listHostDirs, the host directory itself, not recursive: its children are the host directories.
+      const [answers, listing] = await Promise.all([Promise.all(paths.map((p) => get(p, true))), listHostDirs ? get('/calico/v1/host', false) : null])
       const kvs: Kv[] = []
       const ready = {value: null as string | null}
       answers.forEach(({res, json}, i) => {
@@ -216,7 +218,17 @@ export class EtcdV2Datastore implements Datastore {
         collect(json.node, kvs, ready)
       })
       kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      return {kvs, ready: ready.value, revision: headerIndex(answers[0].res, answers[0].json)}
+      const tree: ConfigTree = {kvs, ready: ready.value, revision: headerIndex(answers[0].res, answers[0].json)}
+      if (listing) {
+        const {res, json} = listing
+        if (res.status !== 200 && !(res.status === 404 && json.errorCode === 100)) throw unexpected(base, res, json, 'read /calico/v1/host')
+        const hostDirs: string[] = []
+        for (const child of json.node?.nodes ?? []) {
+          if (child.dir && child.key?.startsWith(HOST_PREFIX) && child.key.indexOf('/', HOST_PREFIX.length) === -1) hostDirs.push(child.key.slice(HOST_PREFIX.length))
+        }
+        tree.hostDirs = hostDirs.sort()
+      }
+      return tree
     })
   }
 

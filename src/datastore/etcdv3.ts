@@ -259,16 +259,20 @@ export class EtcdV3Datastore implements Datastore {
           return [{key: dir + 'config/', rangeEnd: prefixEnd(dir + 'config/')}, {key: dir, rangeEnd: prefixEnd(dir), limit: 1, keysOnly: true}]
         })
       : [{key: scope?.host ? `${HOST_PREFIX}${scope.host}/config/` : HOST_PREFIX, rangeEnd: prefixEnd(scope?.host ? `${HOST_PREFIX}${scope.host}/config/` : HOST_PREFIX)}]
+    // One host, and the names of every host directory: every key under /calico/v1/host/, keys only (range 2).
+    const listing = Boolean(scope?.host && scope.listHostDirs)
+    if (listing) hostRanges.push({key: HOST_PREFIX, rangeEnd: prefixEnd(HOST_PREFIX), keysOnly: true})
     const message = encodeTxnOfRanges([{key: CONFIG_PREFIX, rangeEnd: prefixEnd(CONFIG_PREFIX)}, ...hostRanges, {key: READY_KEY}])
     return this.read('Txn', message, (answer): ConfigTree => {
-      // Every host directory (a key under /calico/v1/host/<h>/), with or without config keys: unscoped reads (and the named hosts) only.
+      // Every host directory (a key under /calico/v1/host/<h>/), with or without config keys: unscoped reads (and the named hosts, and the listing) only.
       // The decoder shows every key to the filter (workload keys too), before it decodes any value.
-      const hostDirs = scope?.host ? undefined : new Set<string>()
-      const keep = (key: string): boolean => {
+      const hostDirs = scope?.host && !listing ? undefined : new Set<string>()
+      const keep = (key: string, range: number): boolean => {
         if (hostDirs) {
           const host = hostDirOfKey(key)
           if (host !== null) hostDirs.add(host)
         }
+        if (listing && range === 2) return false
         return key === READY_KEY || isConfigKey(key)
       }
       const {revision, ranges} = decodeTxnOfRanges(answer, keep)
@@ -277,6 +281,7 @@ export class EtcdV3Datastore implements Datastore {
       // probes in between (keys only: already counted in hostDirs, and their values are empty).
       for (let i = 0; i < ranges.length - 1; i++) {
         if (named && i % 2 === 0 && i > 0) continue
+        if (listing && i === 2) continue
         for (const kv of ranges[i].kvs) kvs.push({key: kv.key, value: kv.value, revision: kv.modRevision})
       }
       kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))

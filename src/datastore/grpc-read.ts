@@ -192,8 +192,8 @@ export function decodeRange(buf: Buffer, keep?: (key: string) => boolean): {revi
   return {revision: String(revision), range}
 }
 
-/** TxnResponse: header = 1, succeeded = 2, responses = 3 (ResponseOp.response_range = 1). */
-export function decodeTxnOfRanges(buf: Buffer, keep?: (key: string) => boolean): {revision: string; ranges: RawRange[]} {
+/** TxnResponse: header = 1, succeeded = 2, responses = 3 (ResponseOp.response_range = 1). `keep` is told which range (0-based) a key is in. */
+export function decodeTxnOfRanges(buf: Buffer, keep?: (key: string, range: number) => boolean): {revision: string; ranges: RawRange[]} {
   const r = new Reader(buf, 0, buf.length)
   let revision = 0
   const ranges: RawRange[] = []
@@ -210,7 +210,8 @@ export function decodeTxnOfRanges(buf: Buffer, keep?: (key: string) => boolean):
         const t = op.varint()
         if (t === ((1 << 3) | 2)) {
           const [rs, re] = op.bytes()
-          decodeRangeInto(buf, rs, re, range, keep)
+          const n = ranges.length
+          decodeRangeInto(buf, rs, re, range, keep && ((key) => keep(key, n)))
         } else op.skip(t & 7)
       }
       ranges.push(range)

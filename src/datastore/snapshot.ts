@@ -123,9 +123,9 @@ export class SnapshotDatastore implements Datastore {
   async readConfig(scope?: ReadScope): Promise<ConfigTree> {
     const tree = await this.readAll()
     if (scope?.host) {
-      // A scoped read names no host directories (as etcd's).
-      const {hostDirs: _hostDirs, ...rest} = tree
-      return {...rest, kvs: tree.kvs.filter((kv) => inScope(kv.key, scope))}
+      // A scoped read names no host directories (as etcd's), unless asked to.
+      const {hostDirs, ...rest} = tree
+      return {...rest, kvs: tree.kvs.filter((kv) => inScope(kv.key, scope)), ...(scope.listHostDirs && hostDirs ? {hostDirs} : {})}
     }
     if (scope?.hosts) {
       // Named host directories: those of them that exist.

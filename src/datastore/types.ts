@@ -57,6 +57,11 @@ export interface ReadScope {
    * (plainHostDirName); `host` wins when both are given.
    */
   hosts?: string[]
+  /**
+   * With `host`: also name every host directory (ConfigTree.hostDirs), without reading the
+   * other hosts' keys (the impact of a per-host write: one host changes, every host counts).
+   */
+  listHostDirs?: boolean
 }
 
 /**

@@ -221,7 +221,7 @@ export async function buildConfigContext(options: ConfigContextOptions): Promise
     options,
     // Only the directories this host's Felix reads (§3.3): global, and its own per-host one
     // (every host's when FelixHostname resolves to "").
-    scope: options.readAllHosts ? undefined : {host: options.noLocal ? kernelHostname : localOnly.host},
+    scope: options.readAllHosts ? undefined : {host: options.noLocal ? kernelHostname : localOnly.host, listHostDirs: options.listHostDirs},
     stopsBeforeConnecting: stoppedEarly ? `Felix stops at the ${localOnly.fatal!.stage} stage before connecting` : null,
     onError: options.allowPartial ? 'partial' : 'throw',
     view: 'config',

@@ -212,11 +212,13 @@ export async function planConfigWrite(options: ConfigWriteOptions): Promise<Conf
     throw new UsageError(`--no-local evaluates without the env and file layers: it cannot write --layer ${options.layer}`, {hint: '--no-local applies to --layer host and --layer global'})
   }
 
-  const etcdLayer = options.layer === 'global' || options.layer === 'host'
   const ctx = await buildConfigContext({
     ...options,
-    // The impact of an etcd change needs every host directory: one unscoped read.
-    readAllHosts: etcdLayer || options.readAllHosts,
+    // The impact of an etcd change: a global key's reaches every host (one unscoped read); a
+    // per-host key's reaches its own host only, and every other one is counted as unaffected
+    // (its directory and the names of every host directory).
+    readAllHosts: options.layer === 'global' || options.readAllHosts,
+    listHostDirs: options.layer === 'host',
     allowPartial: options.layer === 'file' || options.layer === 'env' ? true : options.allowPartial,
     // A file named with -c that does not exist yet is created by --layer file.
     configFileMayBeMissing: options.layer === 'file',

@@ -37,6 +37,8 @@ export interface DatastoreOptions {
   allowPartial?: boolean
   /** Read every host's config directory, not only the evaluated host's (validate --all-hosts). */
   readAllHosts?: boolean
+  /** With one host's directories: also the names of every host directory (the impact of a per-host write counts them). */
+  listHostDirs?: boolean
 }
 
 export interface DatastoreRead {

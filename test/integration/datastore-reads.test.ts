@@ -103,6 +103,13 @@ describe('one read of the datastore per command', () => {
     assert.equal([odd.code, odd.reads].join(' '), '4 1', odd.stderr)
   })
 
+  test('config set --layer host: its host directory, and the host directory itself for the names of every host (the impact); --layer global: the whole tree', async () => {
+    const host = await readsOf(['config', 'set', 'IpInIpMtu', '1500', '--layer', 'host', '--host', 'node1', '--no-local', '--dry-run', '-c', noCfg])
+    assert.equal([host.code, host.reads].join(' '), '0 4', host.stderr)
+    const global = await readsOf(['config', 'set', 'IpInIpMtu', '1500', '--layer', 'global', '--host', 'node2', '--no-local', '--dry-run', '-c', noCfg])
+    assert.equal([global.code, global.reads].join(' '), '0 1', global.stderr)
+  })
+
   test('Felix would stop before connecting: config get does not connect', async () => {
     const r = await readsOf(['config', 'get', 'IpInIpMtu', '--host', 'node1', '-c', brokenCfg])
     assert.equal(r.code, 3, r.stderr)

@@ -124,6 +124,13 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
           assert.deepEqual(part.hostDirs, whole.hostDirs!.filter((h) => hosts.includes(h)), hosts.join(' '))
           assert.equal(part.ready, 'true')
         }
+        // One host with the names of every host directory (the impact of a per-host write).
+        for (const host of ['node1', 'node5', 'node7']) {
+          const part = await ds.readConfig({host, listHostDirs: true})
+          assert.deepEqual(part.kvs.map((kv) => [kv.key, kv.value, kv.revision]), whole.kvs.filter((kv) => inScope(kv.key, {host})).map((kv) => [kv.key, kv.value, kv.revision]), host)
+          assert.deepEqual(part.hostDirs, whole.hostDirs, host)
+          assert.equal((await ds.readConfig({host})).hostDirs, undefined)
+        }
       } finally {
         await ds.close()
       }
