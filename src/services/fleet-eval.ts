@@ -85,6 +85,12 @@ export interface FleetEvaluatorInput {
 
 const diagKey = (d: Diagnostic) => `${d.severity}\u0000${d.code}\u0000${d.param}\u0000${d.layer}\u0000${d.origin?.key ?? ''}\u0000${d.message}`
 
+/**
+ * Raw values remembered per key spelling (a bound: calico/node writes a value of its own into every
+ * host directory, IpInIpTunnelAddr, and those would only fill the cache).
+ */
+const MAX_CACHED_VALUES = 1024
+
 /** Params that change more than their own result: DatastoreType feeds Validate (§5.6). */
 const CROSS_PARAMS = new Set(['DatastoreType'])
 
@@ -230,7 +236,11 @@ export class FleetEvaluator {
         if (r.ok) {
           this.stats.parsed++
           const b = this.brokenGlobal?.baseline.get(def.name)
-          cell = b ? {name: def.name, value: r.value, raw: b.raw, source: b.source, origin: b.origin} : {name: def.name, value: r.value, raw, source: 'host', origin: {type: 'etcd', key: kv.key}}
+          // The same raw value gives the same cell on every host (its origin aside, which
+          // cellFrom rebuilds): remembered, so that a value many hosts share is parsed once.
+          const c: CachedCell = b ? {value: r.value, raw: b.raw, source: b.source, hostKey: null, origin: b.origin} : {value: r.value, raw, source: 'host', hostKey: name, origin: {type: 'etcd', key: kv.key}}
+          if (slot.byRaw.size < MAX_CACHED_VALUES) slot.byRaw.set(raw, c)
+          cell = this.cellFrom(def, c, kv.key)
         }
       }
       if (!cell) {
