@@ -69,6 +69,15 @@ function parseBody(res: HttpResponse): V2Body {
   return json
 }
 
+/**
+ * A GET of a path under /calico/v1/host/ that finds nothing: no such key (errorCode 100), or a
+ * plain key on the way (errorCode 104, "Not a directory": /calico/v1/host/<h> holds a value), which
+ * the whole read skips as no host directory either.
+ */
+function noHostNode(res: HttpResponse, json: V2Body): boolean {
+  return (res.status === 404 && json.errorCode === 100) || json.errorCode === 104
+}
+
 function headerIndex(res: HttpResponse, body?: V2Body): string | undefined {
   const h = res.headers['x-etcd-index']
   const v = Array.isArray(h) ? h[0] : h
@@ -214,6 +223,7 @@ export class EtcdV2Datastore implements Datastore {
       const ready = {value: null as string | null}
       answers.forEach(({res, json}, i) => {
         if (res.status === 404 && json.errorCode === 100) return
+        if (i === 1 && noHostNode(res, json)) return
         if (res.status !== 200) throw unexpected(base, res, json, `read ${paths[i]}`)
         collect(json.node, kvs, ready)
       })
@@ -254,6 +264,7 @@ export class EtcdV2Datastore implements Datastore {
       answers.forEach(({res, json}, i) => {
         const read = reads[i]
         if (res.status === 404 && json.errorCode === 100) return
+        if (read.path.startsWith(HOST_PREFIX) && noHostNode(res, json)) return
         if (res.status !== 200) throw unexpected(base, res, json, `read ${read.path}`)
         if (read.dirOf !== undefined) {
           if (json.node?.dir) hostDirs.push(read.dirOf)

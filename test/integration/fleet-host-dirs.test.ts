@@ -136,6 +136,38 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
       }
     })
 
+    test('a plain key where a host directory would be (/calico/v1/host/pk): no host directory, as the whole read says, not a read error (v2: errorCode 104)', async () => {
+      const key = '/calico/v1/host/pk'
+      const put = datastoreType === 'etcdv2' ? () => etcd.v2('PUT', key, 'v') : () => etcd.etcdctl(['put', key, 'v'])
+      const del = datastoreType === 'etcdv2' ? () => etcd.v2('DELETE', key) : () => etcd.etcdctl(['del', key])
+      await put()
+      try {
+        const ds = await openDatastore({type: datastoreType, endpoints: [etcd.clientUrl], timeoutMs: 10000})
+        try {
+          const whole = await ds.readConfig()
+          assert.ok(!whole.hostDirs!.includes('pk'))
+          for (const hosts of [['pk'], ['node1', 'pk']]) {
+            const part = await ds.readConfig({hosts})
+            assert.deepEqual(part.kvs, whole.kvs.filter((kv) => inScope(kv.key, {hosts})), hosts.join(' '))
+            assert.deepEqual(part.hostDirs, whole.hostDirs!.filter((h) => hosts.includes(h)), hosts.join(' '))
+          }
+          const one = await ds.readConfig({host: 'pk', listHostDirs: true})
+          assert.deepEqual([one.kvs, one.hostDirs], [whole.kvs.filter((kv) => inScope(kv.key, {host: 'pk'})), whole.hostDirs])
+        } finally {
+          await ds.close()
+        }
+        for (const hosts of [['pk'], ['node1', 'pk']]) {
+          const r = await cli(['config', 'diff', ...hosts.flatMap((h) => ['--host', h])], [4])
+          assert.match(r.stderr, /no host directory "pk" under \/calico\/v1\/host\//)
+        }
+        const w = await cli(['config', 'set', 'IpInIpMtu', '1500', '--layer', 'host', '--host', 'pk', '--no-local', '--dry-run', '-o', 'json'], [0])
+        const plan = JSON.parse(w.stdout)
+        assert.deepEqual([plan.previous, plan.newHost?.host, plan.impact.hosts, plan.impact.restart], [null, 'pk', HOSTS.length + 1, ['pk']])
+      } finally {
+        await del()
+      }
+    })
+
     test('config diff --host on a keyless directory: against global nothing differs; against another host, that host\'s keys', async () => {
       for (const hosts of [['node5'], ['node9'], ['node1', 'node5'], ['node5', 'node9'], ['node2', 'node9']]) {
         const r = await cli(['config', 'diff', ...hosts.flatMap((h) => ['--host', h]), '-o', 'json'])
