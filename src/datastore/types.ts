@@ -66,11 +66,12 @@ export interface ReadScope {
 
 /**
  * A host directory name every driver reads as one path segment: non-empty, no '/', not '.' or
- * '..' (a v2 URL path would resolve those; a v3 key may hold them literally). Other names are
- * read with an unscoped read.
+ * '..' (a v2 URL path would resolve those; a v3 key may hold them literally), not starting with
+ * '_' (etcd v2 hides such a node from its directory's listing, so the whole read does not see
+ * it, but a GET of its own path does). Other names are read with an unscoped read.
  */
 export function plainHostDirName(name: string): boolean {
-  return name !== '' && !name.includes('/') && name !== '.' && name !== '..'
+  return name !== '' && !name.includes('/') && name !== '.' && name !== '..' && !name.startsWith('_')
 }
 
 /** Does a config key belong to the scope? */

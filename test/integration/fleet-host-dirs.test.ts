@@ -168,6 +168,25 @@ for (const datastoreType of ['etcdv2', 'etcdv3'] as const) {
       }
     })
 
+    test('a host directory named _x: etcd v2 hides it from the listing, so config diff --host _x says what config list --all-hosts says (v3: a host like any other)', async () => {
+      const key = '/calico/v1/host/_hid/config/IpInIpMtu'
+      const put = datastoreType === 'etcdv2' ? () => etcd.v2('PUT', key, '1490') : () => etcd.etcdctl(['put', key, '1490'])
+      const del = datastoreType === 'etcdv2' ? () => etcd.v2('DELETE', '/calico/v1/host/_hid', undefined, 'recursive=true') : () => etcd.etcdctl(['del', '--prefix', '/calico/v1/host/_hid/'])
+      await put()
+      try {
+        const list = JSON.parse((await cli(['config', 'list', '--all-hosts', '-o', 'json'], [3])).stdout)
+        const listed = list.hosts.some((h: {host: string}) => h.host === '_hid')
+        assert.equal(listed, datastoreType === 'etcdv3')
+        for (const hosts of [['_hid'], ['node1', '_hid']]) {
+          const r = await cli(['config', 'diff', ...hosts.flatMap((h) => ['--host', h]), '-o', 'json'], [0, 4])
+          assert.equal(r.code, listed ? 0 : 4, `${hosts.join(' ')}: ${r.stderr}`)
+          if (!listed) assert.match(r.stderr, /no host directory "_hid" under \/calico\/v1\/host\//)
+        }
+      } finally {
+        await del()
+      }
+    })
+
     test('config diff --host on a keyless directory: against global nothing differs; against another host, that host\'s keys', async () => {
       for (const hosts of [['node5'], ['node9'], ['node1', 'node5'], ['node5', 'node9'], ['node2', 'node9']]) {
         const r = await cli(['config', 'diff', ...hosts.flatMap((h) => ['--host', h]), '-o', 'json'])
