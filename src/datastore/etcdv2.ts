@@ -70,9 +70,12 @@ function parseBody(res: HttpResponse): V2Body {
 }
 
 /**
- * A GET of a path under /calico/v1/host/ that finds nothing: no such key (errorCode 100), or a
- * plain key on the way (errorCode 104, "Not a directory": /calico/v1/host/<h> holds a value), which
- * the whole read skips as no host directory either.
+ * For the named host directories of `config diff`: a GET of a path under /calico/v1/host/ that
+ * finds nothing: no such key (errorCode 100), or a plain key on the way (errorCode 104, "Not a
+ * directory": /calico/v1/host/<h> holds a value), which the whole read skips as no host directory
+ * either. One host's own read (readScoped) keeps 104 an error: Felix 2.0 lists
+ * /calico/v1/host/<h>/config the same way, libcalico-go turns anything but "key not found" into a
+ * datastore error, and Felix retries its config load without starting.
  */
 function noHostNode(res: HttpResponse, json: V2Body): boolean {
   return (res.status === 404 && json.errorCode === 100) || json.errorCode === 104
@@ -223,7 +226,6 @@ export class EtcdV2Datastore implements Datastore {
       const ready = {value: null as string | null}
       answers.forEach(({res, json}, i) => {
         if (res.status === 404 && json.errorCode === 100) return
-        if (i === 1 && noHostNode(res, json)) return
         if (res.status !== 200) throw unexpected(base, res, json, `read ${paths[i]}`)
         collect(json.node, kvs, ready)
       })
@@ -434,7 +436,15 @@ function isCasFailure(res: HttpResponse, json: V2Body): boolean {
 function unexpected(base: URL, res: HttpResponse, json: V2Body, what: string): DatastoreError {
   return new DatastoreError(
     `etcd at ${base.href} could not ${what}: HTTP ${res.status}${json.errorCode !== undefined ? ` errorCode ${json.errorCode}` : ''}${json.message ? ` ${json.message}` : ''}${json.cause ? ` (${json.cause})` : ''}`,
-    {endpoint: base.href, code: 'datastore-error', hint: 'check that the endpoint is an etcd serving the v2 API (etcd 3.4: --enable-v2)'},
+    {
+      endpoint: base.href,
+      code: 'datastore-error',
+      // errorCode 104: a value where the path needs a directory; Felix's own read of it fails the same way (it retries and does not start).
+      hint:
+        json.errorCode === 104
+          ? `${json.cause ?? 'a key on the way'} holds a value where a directory belongs: Felix reading this path fails the same way and does not start; remove that key (etcdctl rm ${json.cause ?? 'KEY'}) if it is not meant to be there`
+          : 'check that the endpoint is an etcd serving the v2 API (etcd 3.4: --enable-v2)',
+    },
   )
 }
 
