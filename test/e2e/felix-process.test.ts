@@ -300,8 +300,9 @@ describe('--pid and --running: a stand-in Felix in its own mount and UTS namespa
 
 describe('--pid of a process that has exited (a zombie)', () => {
   test('is exit 4 "no such process", not a crash', async () => {
-    // `sleep 0` exits and stays a zombie: its parent (now `sleep 30`) never reaps it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {stdio: ['ignore', 'pipe', 'ignore']})
+    // `sleep 1` exits and stays a zombie: its parent (by then `sleep 30`) never reaps it. (With
+    // `sleep 0` the child could exit before the exec, and the shell reaped it: no zombie left.)
+    const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], {stdio: ['ignore', 'pipe', 'ignore']})
     try {
       const zombie = await new Promise<number>((resolve) => parent.stdout!.once('data', (d) => resolve(Number(String(d).trim()))))
       for (let i = 0; i < 500 && !/\) Z /.test(readFileSync(`/proc/${zombie}/stat`, 'latin1')); i++) await new Promise((r) => setTimeout(r, 20))
