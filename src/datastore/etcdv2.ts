@@ -88,13 +88,21 @@ function headerIndex(res: HttpResponse, body?: V2Body): string | undefined {
   return body?.index === undefined ? undefined : String(body.index)
 }
 
+/** The name of a host directory's own node (/calico/v1/host/<h>, a directory), or null for any other node. */
+function hostDirNodeName(node: V2Node): string | null {
+  const key = node.key
+  if (!node.dir || key === undefined || !key.startsWith(HOST_PREFIX) || key.length === HOST_PREFIX.length || key.indexOf('/', HOST_PREFIX.length) !== -1) return null
+  return key.slice(HOST_PREFIX.length)
+}
+
 function collect(node: V2Node | undefined, out: Kv[], ready: {value: string | null}, hostDirs?: string[]): void {
   if (!node) return
   if (node.dir) {
     // Only directories that can hold a config key (a whole tree's workloads are skipped unread).
     if (node.key !== undefined && !mayHoldConfig(node.key)) return
     // /calico/v1/host/<h>: a host directory, with or without config keys (issue 17: impact).
-    if (hostDirs && node.key !== undefined && node.key.startsWith(HOST_PREFIX) && node.key.indexOf('/', HOST_PREFIX.length) === -1) hostDirs.push(node.key.slice(HOST_PREFIX.length))
+    const hostDir = hostDirs ? hostDirNodeName(node) : null
+    if (hostDir !== null) hostDirs!.push(hostDir)
     const children = node.nodes
     if (!children) return
     // etcd lists a directory in Go map order. Sorting each directory (10,000 host directories,
@@ -193,12 +201,17 @@ export class EtcdV2Datastore implements Datastore {
     return {res, json: parseBody(res)}
   }
 
+  /** A quorum GET of one path (recursive: the whole subtree; otherwise the node and its children's names). */
+  private read(base: URL, budget: number, path: string, recursive: boolean): Promise<{res: HttpResponse; json: V2Body}> {
+    return this.request(base, budget, 'GET', `${keyPath(path)}?${recursive ? 'recursive=true&' : ''}quorum=true`)
+  }
+
   async readConfig(scope?: ReadScope): Promise<ConfigTree> {
     if (scope?.host) return this.readScoped(scope.host, Boolean(scope.listHostDirs))
     if (scope?.hosts) return this.readNamedHosts(scope.hosts)
     // ONE round trip: the whole /calico/v1 tree (workloads included), filtered here.
     return this.withEndpoint(async (base, budget) => {
-      const {res, json} = await this.request(base, budget, 'GET', `${keyPath('/calico/v1')}?recursive=true&quorum=true`)
+      const {res, json} = await this.read(base, budget, '/calico/v1', true)
       const revision = headerIndex(res, json)
       if (res.status === 404 && json.errorCode === 100) return {kvs: [], ready: null, revision}
       if (res.status !== 200) throw unexpected(base, res, json, 'read /calico/v1')
@@ -219,9 +232,8 @@ export class EtcdV2Datastore implements Datastore {
   private async readScoped(host: string, listHostDirs: boolean): Promise<ConfigTree> {
     return this.withEndpoint(async (base, budget) => {
       const paths = ['/calico/v1/config', `/calico/v1/host/${host}/config`, READY_KEY]
-      const get = (p: string, recursive: boolean) => this.request(base, budget, 'GET', `${keyPath(p)}?${recursive ? 'recursive=true&' : ''}quorum=true`)
       // With listHostDirs, the host directory itself, not recursive: its children are the host directories.
-      const [answers, listing] = await Promise.all([Promise.all(paths.map((p) => get(p, true))), listHostDirs ? get('/calico/v1/host', false) : null])
+      const [answers, listing] = await Promise.all([Promise.all(paths.map((p) => this.read(base, budget, p, true))), listHostDirs ? this.read(base, budget, '/calico/v1/host', false) : null])
       const kvs: Kv[] = []
       const ready = {value: null as string | null}
       answers.forEach(({res, json}, i) => {
@@ -236,7 +248,8 @@ export class EtcdV2Datastore implements Datastore {
         if (res.status !== 200 && !(res.status === 404 && json.errorCode === 100)) throw unexpected(base, res, json, 'read /calico/v1/host')
         const hostDirs: string[] = []
         for (const child of json.node?.nodes ?? []) {
-          if (child.dir && child.key?.startsWith(HOST_PREFIX) && child.key.indexOf('/', HOST_PREFIX.length) === -1) hostDirs.push(child.key.slice(HOST_PREFIX.length))
+          const name = hostDirNodeName(child)
+          if (name !== null) hostDirs.push(name)
         }
         tree.hostDirs = hostDirs.sort()
       }
@@ -259,7 +272,7 @@ export class EtcdV2Datastore implements Datastore {
         ]),
         {path: READY_KEY, recursive: true},
       ]
-      const answers = await Promise.all(reads.map((r) => this.request(base, budget, 'GET', `${keyPath(r.path)}?${r.recursive ? 'recursive=true&' : ''}quorum=true`)))
+      const answers = await Promise.all(reads.map((r) => this.read(base, budget, r.path, r.recursive)))
       const kvs: Kv[] = []
       const ready = {value: null as string | null}
       const hostDirs: string[] = []

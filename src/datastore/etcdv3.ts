@@ -78,6 +78,11 @@ function prefixEnd(prefix: string): Buffer {
   return Buffer.from([0])
 }
 
+/** Every key that starts with `prefix`. */
+function prefixRange(prefix: string): RangeRequest {
+  return {key: prefix, rangeEnd: prefixEnd(prefix)}
+}
+
 function toKv(kv: IKeyValue): Kv {
   return {key: kv.key.toString('utf8'), value: kv.value.toString('utf8'), revision: String(kv.mod_revision)}
 }
@@ -256,13 +261,13 @@ export class EtcdV3Datastore implements Datastore {
     const hostRanges: RangeRequest[] = named
       ? named.flatMap((h) => {
           const dir = `${HOST_PREFIX}${h}/`
-          return [{key: dir + 'config/', rangeEnd: prefixEnd(dir + 'config/')}, {key: dir, rangeEnd: prefixEnd(dir), limit: 1, keysOnly: true}]
+          return [prefixRange(dir + 'config/'), {...prefixRange(dir), limit: 1, keysOnly: true}]
         })
-      : [{key: scope?.host ? `${HOST_PREFIX}${scope.host}/config/` : HOST_PREFIX, rangeEnd: prefixEnd(scope?.host ? `${HOST_PREFIX}${scope.host}/config/` : HOST_PREFIX)}]
+      : [prefixRange(scope?.host ? `${HOST_PREFIX}${scope.host}/config/` : HOST_PREFIX)]
     // One host, and the names of every host directory: every key under /calico/v1/host/, keys only (range 2).
     const listing = Boolean(scope?.host && scope.listHostDirs)
-    if (listing) hostRanges.push({key: HOST_PREFIX, rangeEnd: prefixEnd(HOST_PREFIX), keysOnly: true})
-    const message = encodeTxnOfRanges([{key: CONFIG_PREFIX, rangeEnd: prefixEnd(CONFIG_PREFIX)}, ...hostRanges, {key: READY_KEY}])
+    if (listing) hostRanges.push({...prefixRange(HOST_PREFIX), keysOnly: true})
+    const message = encodeTxnOfRanges([prefixRange(CONFIG_PREFIX), ...hostRanges, {key: READY_KEY}])
     return this.read('Txn', message, (answer): ConfigTree => {
       // Every host directory (a key under /calico/v1/host/<h>/), with or without config keys: unscoped reads (and the named hosts, and the listing) only.
       // The decoder shows every key to the filter (workload keys too), before it decodes any value.
