@@ -102,7 +102,11 @@ export function schemeMismatch(base: URL, error: unknown): unknown {
   const other = new URL(base.href)
   other.protocol = base.protocol === 'https:' ? 'http:' : 'https:'
   const plainToTls = base.protocol === 'http:' && /connection reset|closed by peer|speaks TLS/.test(error.reason)
-  const tlsToPlain = base.protocol === 'https:' && error.tls && /wrong version number|packet length too long|unexpected eof|record layer failure|http request|disconnected before secure TLS/i.test(error.reason)
+  // A plain-HTTP etcd answers a TLS ClientHello with a 400 and closes: the client sees that answer
+  // as a bad TLS record, or, when the close wins the race, a reset before the handshake ends.
+  const tlsToPlain =
+    base.protocol === 'https:' &&
+    ((error.tls && /wrong version number|packet length too long|unexpected eof|record layer failure|http request|disconnected before secure TLS/i.test(error.reason)) || /connection reset|closed by peer/.test(error.reason))
   if (!plainToTls && !tlsToPlain) return error
   const why = plainToTls ? 'etcd may expect TLS here' : 'etcd may not speak TLS here'
   return new AttemptError(`${error.reason} (${why}: try ${other.href})`, error.tls, error.original)
